@@ -1,0 +1,134 @@
+"""Command-line interface: ``siting run``, ``siting verify``, ``siting compare``.
+
+A thin layer: parse arguments, call the library, print what happened. Exit codes: 0 success,
+1 verification found violations or a scenario failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from siting.exceptions import DataError, InfeasibleError, SitingError
+
+DEFAULT_SCENARIOS = Path("scenarios")
+
+
+def _overrides(items: list[str] | None) -> dict:
+    from siting.config import _deep_merge, parse_override
+
+    out: dict = {}
+    for item in items or []:
+        out = _deep_merge(out, parse_override(item))
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from siting.config import load_scenario
+    from siting.exports import write_plan
+    from siting.run import plan_scenario
+
+    scenario = load_scenario(args.config, _overrides(args.set))
+    print(f"scenario {scenario.name}: solving …", flush=True)
+    plan = plan_scenario(scenario)
+    out = write_plan(plan, args.out, make_map=not args.no_map)
+    s = plan.summary
+    gap = "n/a" if s["mip_gap"] is None else f"{100 * s['mip_gap']:.3f} %"
+    print(f"status={s['status']} gap={gap} sites={s['n_sites']} "
+          f"capex={s['total_capex']:,.0f} CNY weighted_coverage={100 * s['weighted_coverage']:.1f} %")
+    for f, d in s["functions"].items():
+        cov = "n/a" if d["coverage"] is None else f"{100 * d['coverage']:.1f} %"
+        print(f"  {f:<15} served {d['served']:>10,.1f} of {d['demand']:>10,.1f} {d['unit']:<8}"
+              f" ({cov})")
+    print(f"wrote {out}")
+    if args.verify:
+        return _report_verify(out)
+    return 0
+
+
+def _report_verify(folder: Path) -> int:
+    from siting.verify import verify_plan
+
+    violations = verify_plan(folder)
+    for v in violations:
+        print(f"VIOLATION {v}")
+    print(f"verify {folder}: {len(violations)} violation(s)")
+    return 1 if violations else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    return _report_verify(Path(args.dir))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from siting.compare import run_comparison
+
+    folder = Path(args.scenarios)
+    return run_comparison(folder, args.names or None, Path(args.out),
+                          overrides=_overrides(args.set))
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from siting.benchmarks import run_benchmark_cli
+
+    return run_benchmark_cli(args.kind, Path(args.file), capacity=args.capacity,
+                             time_limit=args.time_limit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="siting", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="solve one scenario and write its plan")
+    r.add_argument("config", help="scenario YAML file")
+    r.add_argument("--out", default="results/plan", help="output folder (default results/plan)")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key, e.g. --set model.budget=3e7 (repeatable)")
+    r.add_argument("--no-map", action="store_true", help="skip the PNG map")
+    r.add_argument("--verify", action="store_true", help="run 'siting verify' on the result")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("verify", help="re-check an exported plan against its inputs")
+    v.add_argument("dir", help="a folder written by 'siting run'")
+    v.set_defaults(func=cmd_verify)
+
+    c = sub.add_parser("compare", help="solve several scenarios and compare them")
+    c.add_argument("names", nargs="*", help="scenario file stems (default: all)")
+    c.add_argument("--scenarios", default=str(DEFAULT_SCENARIOS), help="scenario folder")
+    c.add_argument("--out", default="results", help="output folder (default results/)")
+    c.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a key in every scenario (highest priority)")
+    c.set_defaults(func=cmd_compare)
+
+    b = sub.add_parser("benchmark", help="solve a published benchmark instance")
+    b.add_argument("kind", choices=["orlib-cap", "pmedian"])
+    b.add_argument("file")
+    b.add_argument("--capacity", type=float, default=None,
+                   help="capacity for capa/capb/capc files")
+    b.add_argument("--time-limit", type=float, default=600.0)
+    b.set_defaults(func=cmd_benchmark)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except InfeasibleError as exc:
+        print(f"infeasible: {exc}", file=sys.stderr)
+        return 1
+    except SitingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Scenario configuration: the validated schema, YAML loading and ``extends`` inheritance.
+
+A scenario file is YAML. Relative paths in it are relative to the file's folder. A scenario may
+``extends: other`` (a file stem in the same folder, or a path); the merge priority is
+
+    command-line overrides  >  the scenario  >  the scenario it extends  >  the defaults below
+
+Mappings merge key by key (recursively); any other value (list, number, string) replaces.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from siting.exceptions import DataError
+
+DEMAND_BASES = ("population", "households", "pop_0_3", "pop_60_plus")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    def update(self, **changes: Any) -> _Strict:
+        """Return a validated copy with ``changes`` applied (the original is frozen)."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+
+class DataPaths(_Strict):
+    """Input files. Relative paths are resolved against the scenario file's folder."""
+
+    zones: Path
+    """Demand zones (communities): CSV/Excel with lon,lat or a GeoPackage/GeoJSON/Shapefile."""
+    spaces: Path
+    """Candidate spaces: CSV/Excel with lon,lat or a vector file."""
+    existing: Path | None = None
+    """Existing facilities (function capacities already in place); optional."""
+    functions: Path
+    """Function catalogue (CSV)."""
+    channels: Path
+    """Channel catalogue (CSV)."""
+
+
+class DistanceOptions(_Strict):
+    """How walking distances are obtained."""
+
+    method: Literal["straight", "table"] = "straight"
+    """``straight``: straight line in a projected CRS times ``detour_factor``; ``table``: read
+    ``table`` (columns ``from_id,to_id,metres``; from = zone, to = space or existing facility)."""
+    detour_factor: float = Field(1.3, ge=1.0, le=3.0)
+    """Ratio of walking route length to straight-line distance. 1.3 is a common planning
+    default for grid-like urban street networks (route-directness studies report 1.2-1.4)."""
+    table: Path | None = None
+    """Distance table for ``method: table``."""
+
+
+class FunctionOverride(_Strict):
+    """Scenario changes to one row of the function catalogue (unset = catalogue value)."""
+
+    enabled: bool | None = None
+    walking_limit_m: float | None = Field(None, gt=0)
+    demand_rate: float | None = Field(None, ge=0)
+    weight: float | None = Field(None, ge=0)
+    area_per_unit_m2: float | None = Field(None, gt=0)
+    min_units: int | None = Field(None, ge=0)
+    max_units: int | None = Field(None, ge=1)
+    fitout_cost_per_unit: float | None = Field(None, ge=0)
+    opex_per_unit_year: float | None = Field(None, ge=0)
+
+
+class ChannelOverride(_Strict):
+    """Scenario changes to one row of the channel catalogue (unset = catalogue value)."""
+
+    enabled: bool | None = None
+    cost_multiplier: float = Field(1.0, gt=0)
+    """Multiplies cost_per_m2 and fixed_cost (e.g. 1.3 for a 30 % cost overrun)."""
+    cost_per_m2: float | None = Field(None, ge=0)
+    fixed_cost: float | None = Field(None, ge=0)
+    usable_factor: float | None = Field(None, gt=0, le=1)
+    max_area_growth: float | None = Field(None, ge=0)
+    """Share of floor area the channel may add (0 = no extension, e.g. Shanghai's rule)."""
+
+
+class SolverOptions(_Strict):
+    """HiGHS options. The defaults are product decisions, stated in every summary."""
+
+    time_limit_s: float = Field(120.0, gt=0)
+    """Wall-clock limit; a plan stopped by it reports its gap."""
+    mip_rel_gap: float = Field(1e-4, ge=0)
+    """Relative optimality gap at which HiGHS stops (1e-4 = 0.01 %)."""
+    threads: int | None = Field(None, ge=1)
+    seed: int = 0
+    """HiGHS random seed: fixed so the same inputs give the same plan."""
+    verbose: bool = False
+
+
+class ModelOptions(_Strict):
+    """Switches of the optimisation model."""
+
+    objective: Literal["max_coverage", "min_cost", "min_distance"] = "max_coverage"
+    """``max_coverage``: maximise priority-weighted share of demand served within walking limits;
+    ``min_cost``: serve all demand at least capital cost (+ any pair costs);
+    ``min_distance``: serve all demand at least demand-weighted walking distance."""
+    budget: float | None = Field(None, ge=0)
+    """Capital budget in CNY (channel cost + fit-out); ``null`` = no budget row."""
+    n_spaces: int | None = Field(None, ge=0)
+    """If set, exactly this many candidate spaces are opened (p-median style)."""
+    max_spaces: int | None = Field(None, ge=0)
+    """If set, at most this many candidate spaces are opened."""
+    integer_units: bool = True
+    """Units (slots, beds, seats) are whole numbers."""
+    strong_assignment: bool = True
+    """Add serve[i,j,f] <= demand[i,f] * host[j,f] (tightens the LP relaxation)."""
+    tie_break: float = Field(1e-4, ge=0)
+    """Weight of the secondary objective (cost or distance), scaled so the secondary term over its
+    whole range is worth ``tie_break`` of the primary's unit. See ``siting.model.objective``."""
+
+
+class Scenario(_Strict):
+    """One resolved scenario: data, options and overrides."""
+
+    name: str
+    description: str = ""
+    data: DataPaths
+    model: ModelOptions = ModelOptions()
+    distance: DistanceOptions = DistanceOptions()
+    solver: SolverOptions = SolverOptions()
+    demand_growth: dict[str, float] = Field(default_factory=dict)
+    """Multiplier per demand base group, e.g. ``{pop_60_plus: 1.25}`` for an ageing scenario."""
+    functions: dict[str, FunctionOverride] = Field(default_factory=dict)
+    channels: dict[str, ChannelOverride] = Field(default_factory=dict)
+
+    @field_validator("demand_growth")
+    @classmethod
+    def _known_groups(cls, v: dict[str, float]) -> dict[str, float]:
+        for group, mult in v.items():
+            if group not in DEMAND_BASES:
+                raise ValueError(
+                    f"unknown demand group {group!r}; expected one of {', '.join(DEMAND_BASES)}"
+                )
+            if mult < 0:
+                raise ValueError(f"demand_growth[{group}] must be >= 0, got {mult}")
+        return v
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_paths(raw: dict, folder: Path) -> dict:
+    """Make the relative paths of one file absolute against that file's folder."""
+    raw = dict(raw)
+    if isinstance(raw.get("data"), dict):
+        raw["data"] = {
+            k: (str((folder / v).resolve()) if isinstance(v, str) else v)
+            for k, v in raw["data"].items()
+        }
+    dist = raw.get("distance")
+    if isinstance(dist, dict) and isinstance(dist.get("table"), str):
+        raw["distance"] = {**dist, "table": str((folder / dist["table"]).resolve())}
+    return raw
+
+
+def _find_parent(name: str, folder: Path) -> Path:
+    for cand in (folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"):
+        if cand.is_file():
+            return cand.resolve()
+    raise DataError(f"extends: {name!r}: no such scenario file in {folder}")
+
+
+def read_scenario_dict(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """Read a scenario file and everything it extends into one merged mapping."""
+    path = Path(path).resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.stem for p in (*_chain, path))
+        raise DataError(f"{path}: cycle in 'extends': {cycle}")
+    if not path.is_file():
+        raise DataError(f"{path}: scenario file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DataError(f"{path}: a scenario file must be a mapping of keys to values")
+    raw = _resolve_paths(raw, path.parent)
+    parent = raw.pop("extends", None)
+    if parent is not None:
+        base = read_scenario_dict(_find_parent(str(parent), path.parent), (*_chain, path))
+        base.pop("description", None)
+        raw = _deep_merge(base, raw)
+    raw.setdefault("name", path.stem)
+    return raw
+
+
+def _valid_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names valid at ``loc`` (for 'did you mean' suggestions)."""
+    cur: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if isinstance(cur, type) and issubclass(cur, BaseModel) and part in cur.model_fields:
+            ann = cur.model_fields[part].annotation
+            args = getattr(ann, "__args__", ())
+            # dict[str, X] -> X ; X | None -> X
+            nxt = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+            cur = nxt
+        else:
+            # a dict key (function or channel name): stay on the value model
+            continue
+    if isinstance(cur, type) and issubclass(cur, BaseModel):
+        return list(cur.model_fields)
+    return []
+
+
+def format_validation_error(exc: ValidationError, source: str) -> DataError:
+    """Turn a pydantic error into a DataError naming the file and key, with suggestions."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc)
+        if err["type"] == "extra_forbidden":
+            valid = _valid_keys(Scenario, loc)
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{source}: unknown key {key!r}{hint} (valid: {', '.join(valid)})")
+        elif err["type"] == "missing":
+            problems.append(f"{source}: missing required key {key!r}")
+        else:
+            got = err.get("input")
+            problems.append(f"{source}: key {key!r}: {err['msg']} (got {got!r})")
+    return DataError(problems)
+
+
+def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario file; ``overrides`` win over the file."""
+    path = Path(path)
+    raw = read_scenario_dict(path)
+    if overrides:
+        raw = _deep_merge(raw, overrides)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise format_validation_error(exc, str(path)) from None
+
+
+def parse_override(text: str) -> dict:
+    """Parse a command-line override ``a.b.c=value`` (value read as YAML) into a nested dict."""
+    if "=" not in text:
+        raise DataError(f"override {text!r}: expected KEY=VALUE, e.g. model.budget=3e7")
+    key, value = text.split("=", 1)
+    out: dict = {}
+    cur = out
+    parts = key.strip().split(".")
+    for p in parts[:-1]:
+        cur = cur.setdefault(p, {})
+    cur[parts[-1]] = yaml.safe_load(value)
+    return out

@@ -1,0 +1,100 @@
+"""Explain why a scenario cannot be met: which community, which function, how much, and why.
+
+Used when an objective that must serve all demand (``min_cost``, ``min_distance``) is
+infeasible. The explanation comes from an *elastic* re-solve: the same model with demand as an
+upper bound (maximise coverage), so every shortfall is measured, and a second elastic solve
+without the budget and space-count rows tells whether money or space is the binding cause.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from siting.config import Scenario
+from siting.model import build_model
+from siting.problem import ProblemData
+
+
+def unreachable_demand(data: ProblemData) -> list[dict]:
+    """Demand with no candidate space or existing facility within the walking limit at all."""
+    reach = pd.MultiIndex.from_frame(data.pairs[["zone_id", "function"]]).unique()
+    out = []
+    for (z, f), d in data.demand.items():
+        if (z, f) in reach:
+            continue
+        limit = float(data.functions.at[f, "walking_limit_m"])
+        out.append(_shortfall(data, z, f, d, 0.0,
+                              f"no candidate space or existing {f} facility within {limit:g} m"))
+    return out
+
+
+def _shortfall(data: ProblemData, z: str, f: str, demand: float, served: float, cause: str
+               ) -> dict:
+    name = data.zones.at[z, "name"]
+    unit = data.functions.at[f, "unit"]
+    missing = demand - served
+    return {
+        "standard": "demand", "zone_id": z, "zone_name": name,
+        "street": data.zones.at[z, "street"], "function": f,
+        "required": round(float(demand), 3), "achievable": round(float(served), 3),
+        "missing": round(float(missing), 3), "unit": unit, "cause": cause,
+        "what": f"{name} ({z}): {f} short by {missing:.2f} {unit} of {demand:.2f} — {cause}",
+    }
+
+
+def _elastic_served(data: ProblemData, scenario: Scenario, relax_limits: bool
+                    ) -> pd.Series | None:
+    from siting.solve import solve  # local: solve imports the model
+
+    changes = {"objective": "max_coverage", "tie_break": 0.0}
+    if relax_limits:
+        changes.update(budget=None, n_spaces=None, max_spaces=None)
+    opts = scenario.model.update(**changes)
+    built = build_model(data, opts)
+    res = solve(built, scenario.solver)
+    if not res.has_solution:
+        return None
+    idx, m = built.index, built.model
+    s = pd.Series([pyo.value(m.serve[p]) for p in range(idx.n_pairs)],
+                  index=pd.MultiIndex.from_arrays([idx.pair_zone, idx.pair_function]),
+                  dtype=float)
+    return s.groupby(level=[0, 1]).sum()
+
+
+def explain_infeasible(data: ProblemData, scenario: Scenario, tol: float = 1e-6) -> list[dict]:
+    """List every (community, function) whose demand cannot be served, with the cause."""
+    out = unreachable_demand(data)
+    served = _elastic_served(data, scenario, relax_limits=False)
+    if served is None:
+        return out
+    limited = scenario.model.budget is not None or scenario.model.n_spaces is not None \
+        or scenario.model.max_spaces is not None
+    relaxed = _elastic_served(data, scenario, relax_limits=True) if limited else served
+    done = {(s["zone_id"], s["function"]) for s in out}
+    for (z, f), d in data.demand.items():
+        if (z, f) in done:
+            continue
+        got = float(served.get((z, f), 0.0))
+        if got >= d - tol * max(1.0, d):
+            continue
+        limit = float(data.functions.at[f, "walking_limit_m"])
+        if relaxed is not None and float(relaxed.get((z, f), 0.0)) >= d - tol * max(1.0, d):
+            cause = "not enough budget (or spaces allowed) to serve it as well"
+        else:
+            cause = f"not enough floor area or capacity within {limit:g} m"
+        out.append(_shortfall(data, z, f, d, got, cause))
+    if n_spaces_infeasible(data, scenario):
+        out.append({"standard": "n_spaces", "zone_id": "", "zone_name": "", "street": "",
+                    "function": "", "required": scenario.model.n_spaces,
+                    "achievable": len(data.options.index.get_level_values(0).unique()),
+                    "missing": scenario.model.n_spaces - len(
+                        data.options.index.get_level_values(0).unique()),
+                    "unit": "spaces", "cause": "fewer usable candidate spaces than n_spaces",
+                    "what": "n_spaces is larger than the number of usable candidate spaces"})
+    return out
+
+
+def n_spaces_infeasible(data: ProblemData, scenario: Scenario) -> bool:
+    n = scenario.model.n_spaces
+    return n is not None and n > data.options.index.get_level_values(0).nunique()

@@ -1,0 +1,121 @@
+"""Write a :class:`~siting.results.Plan` to disk: CSV (UTF-8 with BOM, for Excel), Excel,
+GeoPackage, JSON summary and a PNG map.
+
+Every file is first written into a temporary folder beside the output folder and then moved
+into place with :func:`os.replace` (atomic per file), so an interrupted run never leaves a
+half-written file and an earlier plan's files stay whole until replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from siting.results import Plan
+
+PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "summary.json", "plan.xlsx",
+              "plan.gpkg", "map.png")
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """CSV in UTF-8 with a byte-order mark, so Excel shows Chinese names correctly."""
+    df.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+
+
+def write_json(obj: dict, path: Path) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n",
+                    encoding="utf-8")
+
+
+class AtomicDir:
+    """Collect files in a temporary folder, then move each into ``target`` atomically."""
+
+    def __init__(self, target: str | Path):
+        self.target = Path(target)
+
+    def __enter__(self) -> Path:
+        self.target.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.target))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                for f in sorted(self.tmp.iterdir()):
+                    os.replace(f, self.target / f.name)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
+
+
+def zone_summary(plan: Plan) -> pd.DataFrame:
+    """One row per zone: households, population and coverage per function (wide)."""
+    z = plan.data.zones
+    wide = plan.zones.pivot(index="zone_id", columns="function", values="coverage")
+    wide.columns = [f"coverage_{c}" for c in wide.columns]
+    w = plan.data.functions["weight"]
+    share = plan.zones.assign(w=plan.zones["function"].map(w))
+    weighted = (share["coverage"] * share["w"]).groupby(share["zone_id"]).sum() / \
+        share.groupby("zone_id")["w"].sum()
+    out = pd.DataFrame({"zone_name": z["name"], "street": z["street"],
+                        "households": z["households"], "population": z["population"],
+                        "weighted_coverage": weighted.reindex(z.index).round(6)})
+    out = out.join(wide.round(6)).reset_index(names="zone_id")
+    out["lon"], out["lat"] = z["lon"].to_numpy(), z["lat"].to_numpy()
+    return out
+
+
+def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Path:
+    """Write every export of ``plan`` into ``out_dir``; return the folder."""
+    out = Path(out_dir)
+    with AtomicDir(out) as tmp:
+        write_csv(plan.sites, tmp / "sites.csv")
+        write_csv(plan.assignments, tmp / "assignments.csv")
+        write_csv(plan.zones, tmp / "zones.csv")
+        write_json(plan.summary, tmp / "summary.json")
+        _write_excel(plan, tmp / "plan.xlsx")
+        zs = zone_summary(plan)
+        sites = _points(plan.sites.drop(columns=[], errors="ignore"))
+        sites.to_file(tmp / "plan.gpkg", layer="sites", driver="GPKG")
+        _points(zs).to_file(tmp / "plan.gpkg", layer="zones", driver="GPKG")
+        if make_map:
+            from siting.plots import plan_map
+
+            fig = plan_map(plan)
+            fig.savefig(tmp / "map.png", dpi=150, bbox_inches="tight")
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    return out
+
+
+def _summary_rows(summary: dict) -> pd.DataFrame:
+    rows = []
+    for k, v in summary.items():
+        if k in ("functions", "resolved_scenario", "inputs"):
+            continue
+        rows.append({"key": k, "value": json.dumps(v, ensure_ascii=False)
+                     if isinstance(v, dict | list) else v})
+    for f, d in summary["functions"].items():
+        for k, v in d.items():
+            rows.append({"key": f"{f}.{k}", "value": v})
+    for k, d in summary["inputs"].items():
+        rows.append({"key": f"input.{k}", "value": d["path"]})
+    return pd.DataFrame(rows)
+
+
+def _write_excel(plan: Plan, path: Path) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        plan.sites.to_excel(xw, sheet_name="sites", index=False)
+        plan.assignments.to_excel(xw, sheet_name="assignments", index=False)
+        plan.zones.to_excel(xw, sheet_name="zones", index=False)
+        _summary_rows(plan.summary).to_excel(xw, sheet_name="summary", index=False)

@@ -1,0 +1,59 @@
+"""The mixed-integer model, built in one readable order.
+
+:func:`build_model` adds sets, variables, expressions, each constraint family (one module
+each: :mod:`~siting.model.siting`, :mod:`~siting.model.capacity`,
+:mod:`~siting.model.service`) and the objective (:mod:`~siting.model.objective`). The order
+matters: families use the capital-cost expression, the objective uses the families' sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from siting.config import ModelOptions
+from siting.model.capacity import add_capacity_constraints
+from siting.model.objective import add_objective
+from siting.model.sets import ModelIndex, build_index
+from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
+from siting.model.siting import (
+    add_budget_constraint,
+    add_count_constraints,
+    add_siting_constraints,
+    capex_expression,
+)
+from siting.model.variables import add_sets, add_variables
+from siting.problem import ProblemData
+
+__all__ = ["BuiltModel", "build_model", "SERVE_ALL_OBJECTIVES"]
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A Pyomo model together with the index data it was built from."""
+
+    model: pyo.ConcreteModel
+    index: ModelIndex
+    options: ModelOptions
+
+
+def build_model(data: ProblemData, opts: ModelOptions) -> BuiltModel:
+    """Build the siting MIP for ``data`` under ``opts``."""
+    idx = build_index(data, opts)
+    m = pyo.ConcreteModel(name="siting")
+    # 1. sets and variables
+    add_sets(m, idx)
+    add_variables(m, idx, opts)
+    # 2. expressions used by several families
+    m.capex = pyo.Expression(expr=capex_expression(m, idx))
+    # 3. constraint families
+    add_siting_constraints(m, idx, opts)
+    add_count_constraints(m, idx, opts)
+    add_capacity_constraints(m, idx, opts)
+    add_service_constraints(m, idx, opts)
+    add_budget_constraint(m, idx, opts)
+    # 4. objective
+    add_objective(m, idx, opts, weight=data.functions["weight"].astype(float).to_dict(),
+                  walking_limit=data.functions["walking_limit_m"].astype(float).to_dict())
+    return BuiltModel(model=m, index=idx, options=opts)

@@ -1,0 +1,57 @@
+"""Service: demand assigned to sites within walking limits, up to each site's capacity."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from siting.config import ModelOptions
+from siting.model.sets import ModelIndex
+
+SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance")
+
+
+def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:
+    r"""Serve demand only from reachable sites, within capacity.
+
+    .. math::
+        \sum_{j:(i,j,f)\in P} \mathrm{serve}_{ijf} \;\le\; d_{if}
+        \quad(= d_{if}\ \text{for min\_cost / min\_distance})
+        \qquad (\texttt{service\_demand})
+
+        \sum_{i:(i,j,f)\in P} \mathrm{serve}_{ijf} \le \mathrm{units}_{jf}
+        \quad \forall (j,f)\in H \qquad (\texttt{service\_capacity})
+
+        \sum_{i:(i,e,f)\in P} \mathrm{serve}_{ief} \le c_{ef}
+        \quad \forall e\in E \qquad (\texttt{service\_existing})
+
+        \mathrm{serve}_{ijf} \le d_{if}\,\mathrm{host}_{jf}
+        \qquad (\texttt{service\_if\_hosted}, \text{if } \texttt{strong\_assignment})
+
+    Walking limits are enforced by construction: a pair exists only if the walk from zone i
+    to site j is within f's limit. The last family is the disaggregated "assignment bounded by
+    opening" inequality of the facility-location literature (e.g. Cornuéjols, Nemhauser &
+    Wolsey 1990); it is implied by the others in integers but tightens the LP relaxation.
+    """
+    serve_all = opts.objective in SERVE_ALL_OBJECTIVES
+    dem = [(i, f) for i, f in idx.demand if (i, f) in idx.pairs_of_demand]
+
+    def demand_rule(m, i, f):
+        lhs = sum(m.serve[p] for p in idx.pairs_of_demand[(i, f)])
+        return lhs == idx.demand[(i, f)] if serve_all else lhs <= idx.demand[(i, f)]
+
+    m.service_demand = pyo.Constraint(dem, rule=demand_rule)
+    hosts_with_pairs = [h for h in idx.hosts if h in idx.pairs_of_host]
+    m.service_capacity = pyo.Constraint(
+        hosts_with_pairs,
+        rule=lambda m, j, f: sum(m.serve[p] for p in idx.pairs_of_host[(j, f)]) <= m.units[j, f])
+    ex = sorted(idx.pairs_of_existing)
+    m.service_existing = pyo.Constraint(
+        ex, rule=lambda m, e, f: sum(m.serve[p] for p in idx.pairs_of_existing[(e, f)])
+        <= idx.existing_capacity[(e, f)])
+    if opts.strong_assignment:
+        cand = [p for h in hosts_with_pairs for p in idx.pairs_of_host[h]]
+        cand.sort()
+        m.service_if_hosted = pyo.Constraint(
+            cand, rule=lambda m, p: m.serve[p] <= idx.demand[(idx.pair_zone[p],
+                                                              idx.pair_function[p])]
+            * m.host[idx.pair_site[p], idx.pair_function[p]])

@@ -1,0 +1,141 @@
+"""Index sets and derived bounds, computed from :class:`~siting.problem.ProblemData` with
+pandas only, before any Pyomo component exists.
+
+Notation used in the docstrings of the constraint modules:
+
+* :math:`j \\in S` candidate spaces, :math:`k \\in K_j` the channels space j may use,
+  :math:`o = (j,k) \\in O` eligible options;
+* :math:`f \\in F` functions; :math:`(j,f) \\in H` the functions a space may host;
+* :math:`i \\in Z` zones; :math:`d_{if}` demand of zone i for f (units);
+* :math:`p = (i,j,f) \\in P` zone-site-function pairs within the walking limit of f; sites are
+  candidate spaces and existing facilities :math:`e \\in E` with fixed capacity :math:`c_{ef}`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from siting.config import ModelOptions
+from siting.problem import ProblemData
+
+
+@dataclass(frozen=True)
+class ModelIndex:
+    """Plain-Python index data of one model instance (all keyed by input ids)."""
+
+    options: list[tuple[str, str]]
+    max_gross: dict[tuple[str, str], float]
+    usable: dict[tuple[str, str], float]
+    cost_per_m2: dict[tuple[str, str], float]
+    fixed_cost: dict[tuple[str, str], float]
+    spaces: list[str]
+    options_of: dict[str, list[tuple[str, str]]]
+    hosts: list[tuple[str, str]]
+    units_ub: dict[tuple[str, str], int]
+    units_lb: dict[tuple[str, str], int]
+    hosts_of: dict[str, list[tuple[str, str]]]
+    area_per_unit: dict[str, float]
+    fitout: dict[str, float]
+    demand: dict[tuple[str, str], float]
+    # pairs, by integer id p
+    pair_zone: list[str]
+    pair_site: list[str]
+    pair_function: list[str]
+    pair_distance: list[float]
+    pair_cost: list[float]
+    pairs_of_host: dict[tuple[str, str], list[int]]
+    pairs_of_existing: dict[tuple[str, str], list[int]]
+    pairs_of_demand: dict[tuple[str, str], list[int]]
+    existing_capacity: dict[tuple[str, str], float]
+    max_capex: float
+    """Capital cost of taking every option at its largest and every unit: a scale for the
+    tie-break and the budget-free case."""
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_zone)
+
+
+def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
+    """Compute sets, bounds and pair groupings; drop what can never be used.
+
+    A function f fits in space j only if its smallest size fits the largest usable area any
+    channel gives j. The unit bound is
+
+    .. math:: U_{jf} = \\min\\Big(u^{max}_f,\\ \\big\\lfloor A_j / a_f \\big\\rfloor,\\
+              \\max\\big(u^{min}_f, \\lceil \\textstyle\\sum_{i:(i,j,f)\\in P} d_{if}\\rceil\\big)\\Big)
+
+    where :math:`A_j = \\max_k \\phi_k G_{jk}` is the largest usable area. The last term is
+    exact: units beyond the demand that can reach j serve nobody, so no optimum needs them.
+    """
+    opt = data.options
+    options = list(opt.index)
+    max_gross = dict(zip(options, opt["max_gross_m2"].astype(float)))
+    usable = dict(zip(options, opt["usable_factor"].astype(float)))
+    cpm = dict(zip(options, opt["cost_per_m2"].astype(float)))
+    fixed = dict(zip(options, opt["fixed_cost"].astype(float)))
+    options_of: dict[str, list] = defaultdict(list)
+    for o in options:
+        options_of[o[0]].append(o)
+    spaces = sorted(options_of)
+    max_usable = {j: max(usable[o] * max_gross[o] for o in options_of[j]) for j in spaces}
+
+    fn = data.functions
+    area = fn["area_per_unit_m2"].astype(float).to_dict()
+    fitout = fn["fitout_cost_per_unit"].astype(float).to_dict()
+    umin = fn["min_units"].astype(int).to_dict()
+    umax = fn["max_units"].astype(int).to_dict()
+    demand = {k: float(v) for k, v in data.demand.items()}
+
+    pairs = data.pairs
+    is_space = pairs["site_id"].isin(set(spaces)).to_numpy()
+    reach = (pairs[is_space].assign(d=[demand[(z, f)] for z, f in
+                                       zip(pairs["zone_id"][is_space],
+                                           pairs["function"][is_space])])
+             .groupby(["site_id", "function"])["d"].sum())
+    hosts, ub, lb = [], {}, {}
+    for (j, f), reachable in reach.items():
+        lo = max(umin[f], 1)
+        cap = min(umax[f], math.floor(max_usable[j] / area[f] + 1e-9),
+                  max(umin[f], math.ceil(reachable - 1e-9)))
+        if cap >= lo:
+            hosts.append((j, f))
+            ub[(j, f)], lb[(j, f)] = int(cap), int(umin[f])
+    hosts.sort()
+    host_set = set(hosts)
+    hosts_of: dict[str, list] = defaultdict(list)
+    for h in hosts:
+        hosts_of[h[0]].append(h)
+
+    ex_cap = {k: float(v) for k, v in data.existing_capacity.items()}
+    keep = np.array([(s, f) in host_set or (s, f) in ex_cap
+                     for s, f in zip(pairs["site_id"], pairs["function"])], dtype=bool)
+    kept = pairs[keep] if len(pairs) else pairs
+    pz, ps, pf = (kept["zone_id"].tolist(), kept["site_id"].tolist(), kept["function"].tolist())
+    pairs_of_host: dict[tuple, list[int]] = defaultdict(list)
+    pairs_of_existing: dict[tuple, list[int]] = defaultdict(list)
+    pairs_of_demand: dict[tuple, list[int]] = defaultdict(list)
+    for p, (z, s, f) in enumerate(zip(pz, ps, pf)):
+        if (s, f) in host_set:
+            pairs_of_host[(s, f)].append(p)
+        else:
+            pairs_of_existing[(s, f)].append(p)
+        pairs_of_demand[(z, f)].append(p)
+
+    max_capex = sum(max(fixed[o] + cpm[o] * max_gross[o] for o in options_of[j]) for j in spaces)
+    max_capex += sum(fitout[f] * ub[(j, f)] for j, f in hosts)
+    return ModelIndex(
+        options=options, max_gross=max_gross, usable=usable, cost_per_m2=cpm, fixed_cost=fixed,
+        spaces=spaces, options_of=dict(options_of), hosts=hosts, units_ub=ub, units_lb=lb,
+        hosts_of=dict(hosts_of), area_per_unit=area, fitout=fitout, demand=demand,
+        pair_zone=pz, pair_site=ps, pair_function=pf,
+        pair_distance=kept["distance_m"].astype(float).tolist(),
+        pair_cost=kept["cost_per_unit"].astype(float).tolist(),
+        pairs_of_host=dict(pairs_of_host), pairs_of_existing=dict(pairs_of_existing),
+        pairs_of_demand=dict(pairs_of_demand), existing_capacity=ex_cap,
+        max_capex=max(max_capex, 1.0),
+    )

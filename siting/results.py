@@ -1,0 +1,178 @@
+"""Turn a solved model into a :class:`Plan`: ID-keyed tables and a summary.
+
+Only reads variable values after :mod:`siting.solve` reported a feasible solution.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from siting import __version__
+from siting.config import Scenario
+from siting.model import BuiltModel
+from siting.problem import ProblemData
+from siting.solve import SolveResult
+
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A recommended plan.
+
+    sites : one row per chosen space (channel, area, capex, units and served per function).
+    assignments : zone_id, site_id, function, served, distance_m (existing facilities too).
+    zones : zone_id, function, demand, served, coverage.
+    summary : status, objective, gap, costs, demand and service per function, inputs, options.
+    """
+
+    sites: pd.DataFrame
+    assignments: pd.DataFrame
+    zones: pd.DataFrame
+    summary: dict
+    data: ProblemData = field(repr=False)
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _clean(x: float) -> float:
+    """Round away solver noise (1e-9) so exports are stable and readable."""
+    v = round(float(x), 6)
+    return 0.0 if abs(v) < EPS else v
+
+
+def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario: Scenario,
+            timings: dict | None = None) -> Plan:
+    """Read the plan out of a solved model."""
+    if not result.has_solution:
+        raise ValueError("extract() needs a solve result with a feasible solution")
+    m, idx = built.model, built.index
+    funcs = list(data.functions.index)
+
+    chosen = [(j, k) for (j, k) in idx.options if pyo.value(m.build[j, k]) > 0.5]
+    units = {h: pyo.value(m.units[h]) for h in idx.hosts}
+    if built.options.integer_units:
+        units = {h: float(round(v)) for h, v in units.items()}
+    serve = np.array([pyo.value(m.serve[p]) for p in range(idx.n_pairs)], dtype=float)
+    serve = np.where(np.abs(serve) < EPS, 0.0, np.round(serve, 6))
+
+    assign = pd.DataFrame({
+        "zone_id": idx.pair_zone, "site_id": idx.pair_site, "function": idx.pair_function,
+        "served": serve, "distance_m": np.round(idx.pair_distance, 1),
+    })
+    assign = assign[assign["served"] > 0].reset_index(drop=True)
+    assign["site_type"] = np.where(assign["site_id"].isin(data.existing.index), "existing",
+                                   "new")
+    served_at = assign.groupby(["site_id", "function"])["served"].sum()
+
+    fn = data.functions
+    rows = []
+    for j, k in chosen:
+        sp = data.spaces.loc[j]
+        gross = _clean(pyo.value(m.gross[j, k]))
+        usable = gross * idx.usable[(j, k)]
+        channel_cost = idx.fixed_cost[(j, k)] + idx.cost_per_m2[(j, k)] * gross
+        fit = sum(idx.fitout[f] * units.get((j, f), 0.0) for f in funcs)
+        opex = sum(float(fn.at[f, "opex_per_unit_year"]) * units.get((j, f), 0.0) for f in funcs)
+        row = {
+            "space_id": j, "space_name": sp["name"], "street": sp.get("street", ""),
+            "kind": sp["kind"], "ownership": sp["ownership"], "channel": k,
+            "floor_area_m2": round(gross, 2), "usable_area_m2": round(usable, 2),
+            "used_area_m2": round(sum(idx.area_per_unit[f] * units.get((j, f), 0.0)
+                                      for f in funcs), 2),
+            "channel_cost": round(channel_cost, 2), "fitout_cost": round(fit, 2),
+            "capex": round(channel_cost + fit, 2), "opex_per_year": round(opex, 2),
+            "lead_time_months": float(data.channels.at[k, "lead_time_months"]),
+            "n_functions": sum(1 for f in funcs if units.get((j, f), 0.0) > 0),
+        }
+        for f in funcs:
+            row[f"units_{f}"] = units.get((j, f), 0.0)
+        for f in funcs:
+            row[f"served_{f}"] = round(float(served_at.get((j, f), 0.0)), 6)
+        row["lon"], row["lat"] = float(sp["lon"]), float(sp["lat"])
+        rows.append(row)
+    cols = (["space_id", "space_name", "street", "kind", "ownership", "channel",
+             "floor_area_m2", "usable_area_m2", "used_area_m2", "channel_cost", "fitout_cost",
+             "capex", "opex_per_year", "lead_time_months", "n_functions"]
+            + [f"units_{f}" for f in funcs] + [f"served_{f}" for f in funcs] + ["lon", "lat"])
+    sites = pd.DataFrame(rows, columns=cols).sort_values("space_id").reset_index(drop=True)
+
+    served_zone = assign.groupby(["zone_id", "function"])["served"].sum()
+    zones = data.demand.rename("demand").reset_index()
+    zones["served"] = [round(float(served_zone.get((z, f), 0.0)), 6)
+                       for z, f in zip(zones["zone_id"], zones["function"])]
+    zones["coverage"] = np.where(zones["demand"] > 0, zones["served"] / zones["demand"], 1.0)
+    zones.insert(1, "zone_name", data.zones.loc[zones["zone_id"], "name"].to_numpy())
+    zones.insert(2, "street", data.zones.loc[zones["zone_id"], "street"].to_numpy())
+    zones["demand"] = zones["demand"].round(6)
+    zones = zones.sort_values(["zone_id", "function"]).reset_index(drop=True)
+
+    summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
+    return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
+                                                 "distance_m", "site_type"]],
+                zones=zones, summary=summary, data=data)
+
+
+def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: pd.DataFrame,
+             assign: pd.DataFrame, zones: pd.DataFrame, timings: dict) -> dict:
+    fn = data.functions
+    demand = zones.groupby("function")["demand"].sum()
+    served = zones.groupby("function")["served"].sum()
+    served_new = assign[assign["site_type"] == "new"].groupby("function")["served"].sum()
+    per_function = {}
+    for f in fn.index:
+        d, s = float(demand.get(f, 0.0)), float(served.get(f, 0.0))
+        per_function[f] = {
+            "unit": fn.at[f, "unit"], "demand": round(d, 3), "served": round(s, 3),
+            "served_by_new": round(float(served_new.get(f, 0.0)), 3),
+            "coverage": round(s / d, 6) if d > 0 else None,
+            "units_new": float(sites[f"units_{f}"].sum()) if len(sites) else 0.0,
+            "walking_limit_m": float(fn.at[f, "walking_limit_m"]),
+            "weight": float(fn.at[f, "weight"]),
+        }
+    inputs = {k: {"path": v, "sha256": file_sha256(v)} for k, v in
+              scenario.data.model_dump(mode="json").items() if v is not None}
+    if scenario.distance.table is not None:
+        p = str(scenario.distance.table)
+        inputs["distance_table"] = {"path": p, "sha256": file_sha256(p)}
+    return {
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "status": result.status,
+        "objective_name": scenario.model.objective,
+        "objective": result.objective,
+        "bound": result.bound,
+        "mip_gap": result.mip_gap,
+        "solve_seconds": round(result.runtime_s, 3),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "solver": result.solver,
+        "termination": result.termination,
+        "budget": scenario.model.budget,
+        "total_capex": round(float(sites["capex"].sum()), 2) if len(sites) else 0.0,
+        "total_opex_per_year": round(float(sites["opex_per_year"].sum()), 2) if len(sites)
+        else 0.0,
+        "n_sites": int(len(sites)),
+        "sites_by_channel": {k: int(v) for k, v in sites["channel"].value_counts()
+                             .sort_index().items()} if len(sites) else {},
+        "functions": per_function,
+        "weighted_coverage": round(sum(per_function[f]["weight"] * (per_function[f]["coverage"]
+                                                                   or 0.0)
+                                       for f in fn.index) / max(fn["weight"].sum(), 1e-12), 6),
+        "distance": {"method": data.distance_method, "crs": data.crs,
+                     "detour_factor": data.meta.get("detour_factor")},
+        "inputs": inputs,
+        "resolved_scenario": scenario.model_dump(mode="json"),
+        "siting_version": __version__,
+    }

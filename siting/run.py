@@ -1,0 +1,68 @@
+"""One scenario from files to a :class:`~siting.results.Plan`: the whole pipeline in order."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from siting.config import Scenario
+from siting.data import load_inputs
+from siting.diagnose import explain_infeasible, unreachable_demand
+from siting.exceptions import InfeasibleError, SolverError
+from siting.model import SERVE_ALL_OBJECTIVES, build_model
+from siting.problem import ProblemData, prepare
+from siting.results import Plan, extract
+from siting.solve import solve
+
+log = logging.getLogger(__name__)
+
+
+def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
+    """Build, solve and extract a plan for prepared data.
+
+    Raises
+    ------
+    InfeasibleError
+        if the scenario cannot be met; its ``shortfalls`` name each community, function and
+        amount, and the binding cause.
+    SolverError
+        if HiGHS fails, or stops at the time limit before finding any plan.
+    """
+    timings = {}
+    serve_all = scenario.model.objective in SERVE_ALL_OBJECTIVES
+    if serve_all:
+        missing = unreachable_demand(data)
+        if missing:
+            raise InfeasibleError(
+                f"scenario {scenario.name!r}: objective {scenario.model.objective} must serve "
+                f"all demand, but {len(missing)} community-function demands have nothing within "
+                "walking distance:", missing)
+    t0 = time.perf_counter()
+    built = build_model(data, scenario.model)
+    timings["build"] = time.perf_counter() - t0
+    result = solve(built, scenario.solver)
+    timings["solve"] = result.runtime_s
+    log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
+             result.objective, result.mip_gap, result.runtime_s)
+    if result.status == "infeasible":
+        shortfalls = explain_infeasible(data, scenario)
+        raise InfeasibleError(f"scenario {scenario.name!r} is infeasible "
+                              f"({len(shortfalls)} shortfalls):", shortfalls)
+    if not result.has_solution:
+        if result.status == "time_limit":
+            raise SolverError(f"scenario {scenario.name!r}: HiGHS stopped at the time limit "
+                              f"({scenario.solver.time_limit_s:g} s) before finding any plan; "
+                              "raise solver.time_limit_s")
+        raise SolverError(f"scenario {scenario.name!r}: HiGHS ended with {result.termination}")
+    return extract(built, data, result, scenario, timings)
+
+
+def plan_scenario(scenario: Scenario) -> Plan:
+    """Load and validate the scenario's files, compute distances, then :func:`plan_problem`."""
+    t0 = time.perf_counter()
+    inputs = load_inputs(scenario)
+    data = prepare(inputs, scenario)
+    t_prep = time.perf_counter() - t0
+    plan = plan_problem(data, scenario)
+    plan.summary["timings_s"]["load_and_distances"] = round(t_prep, 3)
+    return plan

@@ -1,0 +1,97 @@
+"""Solve a built model with HiGHS (through Pyomo's ``highs`` interface, which uses highspy).
+
+The solver is chosen here and only here. :func:`solve` never raises for an infeasible or
+stopped solve: it returns a :class:`SolveResult` saying what happened, and loads variable
+values only when a feasible solution exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from pyomo.contrib.solver.common.factory import SolverFactory
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+
+from siting.config import SolverOptions
+from siting.exceptions import SolverError
+from siting.model import BuiltModel
+
+log = logging.getLogger(__name__)
+
+Status = Literal["optimal", "time_limit", "infeasible", "unbounded", "error"]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What the solver did (modelled on linopy's ``Result``/``SolverReport``)."""
+
+    status: Status
+    """``optimal`` (within the gap asked for), ``time_limit`` (stopped; see ``mip_gap``),
+    ``infeasible``, ``unbounded`` or ``error``."""
+    has_solution: bool
+    objective: float | None
+    bound: float | None
+    mip_gap: float | None
+    """Relative gap |objective - bound| / max(|objective|, 1e-9) between the plan and the best
+    bound proven, as HiGHS defines it."""
+    runtime_s: float
+    termination: str
+    solver: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """HiGHS's relative gap, or ``None`` if either value is missing."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def solve(built: BuiltModel, options: SolverOptions) -> SolveResult:
+    """Solve with HiGHS; load the incumbent plan into the model when there is one."""
+    opt = SolverFactory("highs")
+    if not opt.available():
+        raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
+    highs_options = {"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap}
+    kwargs = {"threads": options.threads} if options.threads else {}
+    t0 = time.perf_counter()
+    try:
+        res = opt.solve(built.model, tee=options.verbose, load_solutions=False,
+                        raise_exception_on_nonoptimal_result=False,
+                        time_limit=options.time_limit_s, rel_gap=options.mip_rel_gap,
+                        solver_options=highs_options, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - report any solver failure as a result
+        log.exception("HiGHS failed")
+        return SolveResult("error", False, None, None, None, time.perf_counter() - t0,
+                           f"exception: {exc}", "highs")
+    runtime = time.perf_counter() - t0
+    tc = res.termination_condition
+    has_sol = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
+    if tc == TerminationCondition.convergenceCriteriaSatisfied:
+        status: Status = "optimal"
+    elif tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit,
+                TerminationCondition.interrupted):
+        status = "time_limit"
+    elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible,
+                TerminationCondition.infeasibleOrUnbounded):
+        status = "infeasible"
+    elif tc == TerminationCondition.unbounded:
+        status = "unbounded"
+    else:
+        status = "error"
+    if has_sol:
+        res.solution_loader.load_vars()
+    obj = res.incumbent_objective if has_sol else None
+    bound = res.objective_bound
+    bound = float(bound) if bound is not None and math.isfinite(bound) else None
+    gap = relative_gap(obj, bound) if has_sol else None
+    if status == "optimal" and gap is None:
+        gap = 0.0
+    return SolveResult(status, has_sol, None if obj is None else float(obj), bound, gap,
+                       runtime, str(tc.name), f"highs {opt.version()}")

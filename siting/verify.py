@@ -1,0 +1,265 @@
+"""Independent check of an exported plan against its inputs (``siting verify DIR``).
+
+This module re-reads the input files named in ``summary.json`` and the exported CSVs, and
+re-checks every constraint with its own code: it does not import the model, the problem
+assembly or the distance code. Distances are recomputed as geodesic distances on the WGS84
+ellipsoid (pyproj ``Geod``) times the detour factor — a different computation from the model's
+projected k-d tree — or looked up in the user's table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Geod
+
+from siting.config import Scenario
+from siting.data import load_inputs
+
+REL_TOL = 1e-6
+DIST_TOL = 0.005  # relative; UTM scale error inside a zone is < 0.1 %
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken constraint: its family, where, and what is wrong."""
+
+    kind: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.where}: {self.message}"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file (the same digest ``summary.json`` records for each input)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _tol(x: float) -> float:
+    return 1e-6 + REL_TOL * abs(x)
+
+
+def _split(v) -> list[str]:
+    return [p.strip() for p in str(v).replace(",", "|").split("|") if p.strip()]
+
+
+def read_plan(folder: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    rd = lambda n: pd.read_csv(folder / n, encoding="utf-8-sig",  # noqa: E731
+                               dtype={"zone_id": str, "site_id": str, "space_id": str})
+    return summary, rd("sites.csv"), rd("assignments.csv"), rd("zones.csv")
+
+
+def verify_plan(folder: str | Path) -> list[Violation]:
+    """Re-check the plan in ``folder``; return every violation found (empty = valid)."""
+    summary, sites, assign, zones_out = read_plan(folder)
+    scen = Scenario.model_validate(summary["resolved_scenario"])
+    changed = []
+    for key, d in summary.get("inputs", {}).items():
+        p = Path(d["path"])
+        if not p.is_file():
+            changed.append(Violation("inputs", key, f"input file {p} no longer exists"))
+        elif file_sha256(p) != d["sha256"]:
+            changed.append(Violation("inputs", key, f"input file {p} changed since the plan "
+                                                    "was made (sha256 differs)"))
+    if any("no longer exists" in c.message for c in changed):
+        return changed
+    return changed + check(scen, sites, assign, zones_out, summary)
+
+
+def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: pd.DataFrame,
+          summary: dict | None = None) -> list[Violation]:
+    """Check a plan (as exported tables) against the scenario's input files."""
+    v: list[Violation] = []
+    inp = load_inputs(scen)
+    fn = inp.functions.copy()
+    for name, ov in scen.functions.items():
+        for k, val in ov.model_dump(exclude_none=True).items():
+            fn.at[name, k] = val
+    if "enabled" in fn.columns:
+        fn = fn[fn["enabled"].fillna(True).astype(bool)]
+    ch = inp.channels.copy()
+    ch["cost_multiplier"] = 1.0
+    for name, ov in scen.channels.items():
+        for k, val in ov.model_dump(exclude_none=True).items():
+            ch.at[name, k] = val
+    if "enabled" in ch.columns:
+        ch = ch[ch["enabled"].fillna(True).astype(bool)]
+    spaces, zones, existing = inp.spaces, inp.zones, inp.existing
+    opts = scen.model
+
+    # --- sites: channel, eligibility, area, units, cost ------------------------------------
+    dup = sites["space_id"][sites["space_id"].duplicated()]
+    for s in sorted(set(dup)):
+        chans = ", ".join(sites.loc[sites["space_id"] == s, "channel"].astype(str))
+        v.append(Violation("one_channel", f"space {s}", f"appears with several channels: "
+                                                        f"{chans}"))
+    total_capex = 0.0
+    for _, r in sites.iterrows():
+        sid, c = str(r["space_id"]), str(r["channel"])
+        where = f"space {sid}"
+        if sid not in spaces.index:
+            v.append(Violation("unknown_space", where, "not in the spaces file"))
+            continue
+        sp = spaces.loc[sid]
+        if c not in ch.index:
+            v.append(Violation("channel_eligibility", where, f"channel {c!r} is unknown or "
+                                                             "disabled in this scenario"))
+            continue
+        cr = ch.loc[c]
+        if sp["kind"] not in cr["eligible_kinds"] or sp["ownership"] not in \
+                cr["eligible_ownerships"] or (_split(sp.get("channels", ""))
+                                              and c not in _split(sp.get("channels", ""))):
+            v.append(Violation("channel_eligibility", where,
+                               f"{sp['kind']} / {sp['ownership']} space cannot use channel {c!r}"))
+        if cr["area_basis"] == "buildable":
+            max_gross = float(sp.get("buildable_area_m2") or 0.0)
+        else:
+            max_gross = float(sp["floor_area_m2"]) * (1 + float(cr["max_area_growth"]))
+        gross = float(r["floor_area_m2"])
+        if gross > max_gross + _tol(max_gross):
+            v.append(Violation("floor_area", where, f"takes {gross:g} m² but channel {c} "
+                                                    f"allows at most {max_gross:g} m²"))
+        used = 0.0
+        fit = 0.0
+        for f in fn.index:
+            u = float(r.get(f"units_{f}", 0.0) or 0.0)
+            if u <= 0:
+                continue
+            if opts.integer_units and abs(u - round(u)) > 1e-6:
+                v.append(Violation("units", where, f"{f}: {u} units is not a whole number"))
+            if u < float(fn.at[f, "min_units"]) - 1e-6 or u > float(fn.at[f, "max_units"]) + 1e-6:
+                v.append(Violation("units", where, f"{f}: {u:g} units outside "
+                                                   f"[{fn.at[f, 'min_units']:g}, "
+                                                   f"{fn.at[f, 'max_units']:g}]"))
+            used += u * float(fn.at[f, "area_per_unit_m2"])
+            fit += u * float(fn.at[f, "fitout_cost_per_unit"])
+        usable = gross * float(cr["usable_factor"])
+        if used > usable + _tol(usable):
+            v.append(Violation("floor_area", where, f"functions need {used:g} m² but only "
+                                                    f"{usable:g} m² is usable"))
+        cpm = sp["cost_per_m2"] if pd.notna(sp.get("cost_per_m2")) else cr["cost_per_m2"]
+        fix = sp["fixed_cost"] if pd.notna(sp.get("fixed_cost")) else cr["fixed_cost"]
+        capex = (float(fix) + float(cpm) * gross) * float(cr["cost_multiplier"]) + fit
+        total_capex += capex
+        if abs(capex - float(r["capex"])) > 1e-4 * max(1.0, capex) + 0.05:
+            v.append(Violation("cost", where, f"reported capex {float(r['capex']):,.2f} but "
+                                              f"inputs give {capex:,.2f}"))
+    if opts.budget is not None and total_capex > opts.budget + _tol(opts.budget):
+        v.append(Violation("budget", "plan", f"capital cost {total_capex:,.0f} exceeds the "
+                                             f"budget {opts.budget:,.0f}"))
+    n = sites["space_id"].nunique()
+    if opts.n_spaces is not None and n != opts.n_spaces:
+        v.append(Violation("space_count", "plan", f"{n} spaces opened, n_spaces is "
+                                                  f"{opts.n_spaces}"))
+    if opts.max_spaces is not None and n > opts.max_spaces:
+        v.append(Violation("space_count", "plan", f"{n} spaces opened, max_spaces is "
+                                                  f"{opts.max_spaces}"))
+
+    # --- assignments: walking limits and capacity ------------------------------------------
+    v += _check_assignments(scen, fn, sites, assign, zones, spaces, existing)
+
+    # --- demand ----------------------------------------------------------------------------
+    growth = scen.demand_growth
+    got = assign.groupby(["zone_id", "function"])["served"].sum()
+    serve_all = opts.objective in ("min_cost", "min_distance")
+    for f in fn.index:
+        base = fn.at[f, "demand_base"]
+        d = fn.at[f, "demand_rate"] * zones[base].astype(float) * growth.get(base, 1.0) \
+            / fn.at[f, "demand_per"]
+        for z, dz in d.items():
+            s = float(got.get((z, f), 0.0))
+            if s > dz + _tol(dz):
+                v.append(Violation("demand", f"zone {z}", f"{f}: served {s:g} exceeds "
+                                                          f"demand {dz:g}"))
+            elif serve_all and s < dz - 1e-5 * max(1.0, dz):
+                v.append(Violation("demand", f"zone {z}", f"{f}: served {s:g} of demand {dz:g}"
+                                                          f" but {opts.objective} serves all"))
+    # --- internal consistency of the exports -----------------------------------------------
+    if len(zones_out):
+        zs = zones_out.set_index(["zone_id", "function"])["served"]
+        diff = (zs - got.reindex(zs.index, fill_value=0.0)).abs()
+        if (diff > 1e-4).any():
+            z, f = diff.idxmax()
+            v.append(Violation("consistency", f"zone {z}", f"zones.csv says {f} served "
+                                                           f"{zs[(z, f)]:g}, assignments sum "
+                                                           f"to {got.get((z, f), 0.0):g}"))
+    if summary is not None and abs(summary.get("total_capex", total_capex) - total_capex) > \
+            1e-4 * max(1.0, total_capex) + 1.0:
+        v.append(Violation("consistency", "summary.json", f"total_capex "
+                                                         f"{summary['total_capex']:,.2f} but "
+                                                         f"sites sum to {total_capex:,.2f}"))
+    return v
+
+
+def _check_assignments(scen, fn, sites, assign, zones, spaces, existing) -> list[Violation]:
+    v: list[Violation] = []
+    if assign.empty:
+        return v
+    a = assign.copy()
+    bad_f = ~a["function"].isin(fn.index)
+    for _, r in a[bad_f].iterrows():
+        v.append(Violation("assignment", f"zone {r['zone_id']}", f"unknown or disabled function "
+                                                                  f"{r['function']!r}"))
+    a = a[~bad_f]
+    unknown_z = ~a["zone_id"].isin(zones.index)
+    for z in a.loc[unknown_z, "zone_id"].unique():
+        v.append(Violation("assignment", f"zone {z}", "not in the zones file"))
+    a = a[~unknown_z]
+    is_ex = a["site_id"].isin(existing.index)
+    is_sp = a["site_id"].isin(spaces.index)
+    for s in a.loc[~is_ex & ~is_sp, "site_id"].unique():
+        v.append(Violation("assignment", f"site {s}", "not a space or existing facility"))
+    a = a[is_ex | is_sp]
+    # walking distance, recomputed
+    if scen.distance.method == "table":
+        t = pd.read_csv(scen.distance.table, encoding="utf-8-sig",
+                        dtype={"from_id": str, "to_id": str})
+        lut = t.set_index(["from_id", "to_id"])["metres"]
+        dist = np.array([lut.get((z, s), np.inf) for z, s in zip(a["zone_id"], a["site_id"])])
+    else:
+        loc = pd.concat([spaces[["lon", "lat"]], existing[["lon", "lat"]].astype(float)])
+        geod = Geod(ellps="WGS84")
+        _, _, d = geod.inv(zones.loc[a["zone_id"], "lon"].to_numpy(float),
+                           zones.loc[a["zone_id"], "lat"].to_numpy(float),
+                           loc.loc[a["site_id"], "lon"].to_numpy(float),
+                           loc.loc[a["site_id"], "lat"].to_numpy(float))
+        dist = np.asarray(d) * scen.distance.detour_factor
+    limit = a["function"].map(fn["walking_limit_m"]).to_numpy(float)
+    for (_, r), d, lim in zip(a.iterrows(), dist, limit):
+        if d > lim * (1 + DIST_TOL) + 1.0:
+            what = "no walking route in the distance table" if not np.isfinite(d) else \
+                f"walk of {d:,.0f} m exceeds the {lim:g} m limit"
+            v.append(Violation("walking_distance", f"zone {r['zone_id']} -> {r['site_id']}",
+                               f"{r['function']}: {what}"))
+    # capacity
+    served = a.groupby(["site_id", "function"])["served"].sum()
+    units = {}
+    for _, r in sites.iterrows():
+        for f in fn.index:
+            units[(str(r["space_id"]), f)] = float(r.get(f"units_{f}", 0.0) or 0.0)
+    excap = existing.reset_index().groupby(["facility_id", "function"])["capacity"].sum()
+    for (s, f), q in served.items():
+        if s in existing.index:
+            cap = float(excap.get((s, f), 0.0))
+            kind = f"existing {f} capacity"
+        else:
+            cap = units.get((s, f), 0.0)
+            kind = f"{f} units built"
+        if q > cap + _tol(cap):
+            v.append(Violation("capacity", f"site {s}", f"serves {q:g} {f} but has {cap:g} "
+                                                        f"({kind})"))
+    return v
