@@ -92,6 +92,8 @@ class SolverOptions(_Strict):
     """Wall-clock limit; a plan stopped by it reports its gap."""
     mip_rel_gap: float = Field(1e-4, ge=0)
     """Relative optimality gap at which HiGHS stops (1e-4 = 0.01 %)."""
+    mip_abs_gap: float = Field(1e-6, ge=0)
+    """Absolute optimality gap (HiGHS default 1e-6); 0 for exact comparisons in tests."""
     threads: int | None = Field(None, ge=1)
     seed: int = 0
     """HiGHS random seed: fixed so the same inputs give the same plan."""

@@ -116,7 +116,8 @@ def plan_map(plan: Plan, ax=None, *, extent=None, title: str | None = None,
                                f"{s['total_capex'] / 1e4:,.0f} 万元, 加权覆盖率 "
                                f"{100 * s['weighted_coverage']:.1f}%"), fontsize=11)
         if legend:
-            ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9)
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
+                      fontsize=8, framealpha=0.9)
             cb = fig.colorbar(sc, ax=ax, shrink=0.6, pad=0.01)
             cb.set_label("社区加权覆盖率 weighted coverage")
     return fig

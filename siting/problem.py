@@ -220,3 +220,49 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
                        channels=channels, options=options, demand=demand, pairs=pairs,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
                        meta={"detour_factor": scenario.distance.detour_factor})
+
+
+def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions: pd.DataFrame,
+                        channels: pd.DataFrame, demand: pd.Series, pairs: pd.DataFrame,
+                        existing: pd.DataFrame | None = None, distance_method: str = "table",
+                        meta: dict | None = None) -> ProblemData:
+    """Assemble :class:`ProblemData` directly from tables (no files, no geometry).
+
+    Used for published benchmark instances and tests. Missing descriptive columns get
+    defaults (name = id, empty street, coordinates 0); channel eligibility and prices are
+    resolved exactly as for a city (:func:`eligible_options`).
+    """
+    zones = zones.copy()
+    for col, default in (("name", None), ("street", ""), ("households", 1.0),
+                         ("population", 1.0), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
+                         ("lat", 0.0)):
+        if col not in zones.columns:
+            zones[col] = zones.index if default is None else default
+    spaces = spaces.copy()
+    for col, default in (("name", None), ("street", ""), ("channels", ""),
+                         ("buildable_area_m2", np.nan), ("cost_per_m2", np.nan),
+                         ("fixed_cost", np.nan), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
+                         ("lat", 0.0)):
+        if col not in spaces.columns:
+            spaces[col] = spaces.index if default is None else default
+    channels = channels.copy()
+    if "cost_multiplier" not in channels.columns:
+        channels["cost_multiplier"] = 1.0
+    for col in ("eligible_kinds", "eligible_ownerships"):
+        channels[col] = [tuple(v) if not isinstance(v, str) else tuple(v.split("|"))
+                         for v in channels[col]]
+    if existing is None:
+        existing = pd.DataFrame(columns=["name", "function", "capacity", "lon", "lat", "x", "y"],
+                                index=pd.Index([], name="facility_id"))
+    pairs = pairs.copy()
+    if "cost_per_unit" not in pairs.columns:
+        pairs["cost_per_unit"] = 0.0
+    demand = demand[demand > 0].rename("demand")
+    demand.index = demand.index.set_names(["zone_id", "function"])
+    key = pd.MultiIndex.from_frame(pairs[["zone_id", "function"]])
+    pairs = pairs[key.isin(demand.index)].reset_index(drop=True)
+    return ProblemData(zones=zones, spaces=spaces, existing=existing, functions=functions,
+                       channels=channels, options=eligible_options(spaces, channels),
+                       demand=demand, pairs=pairs[["zone_id", "site_id", "function",
+                                                   "distance_m", "cost_per_unit"]],
+                       crs=None, distance_method=distance_method, meta=meta or {})

@@ -58,13 +58,15 @@ def solve(built: BuiltModel, options: SolverOptions) -> SolveResult:
     opt = SolverFactory("highs")
     if not opt.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
-    highs_options = {"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap}
+    highs_options = {"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap,
+                     "mip_abs_gap": options.mip_abs_gap}
     kwargs = {"threads": options.threads} if options.threads else {}
     t0 = time.perf_counter()
     try:
         res = opt.solve(built.model, tee=options.verbose, load_solutions=False,
                         raise_exception_on_nonoptimal_result=False,
                         time_limit=options.time_limit_s, rel_gap=options.mip_rel_gap,
+                        abs_gap=options.mip_abs_gap,
                         solver_options=highs_options, **kwargs)
     except Exception as exc:  # noqa: BLE001 - report any solver failure as a result
         log.exception("HiGHS failed")

@@ -51,6 +51,10 @@ def _tol(x: float) -> float:
     return 1e-6 + REL_TOL * abs(x)
 
 
+AREA_TOL_M2 = 0.01
+"""Exports round areas to 0.01 m²; a smaller excess is rounding, not a violation."""
+
+
 def _split(v) -> list[str]:
     return [p.strip() for p in str(v).replace(",", "|").split("|") if p.strip()]
 
@@ -130,7 +134,7 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
         else:
             max_gross = float(sp["floor_area_m2"]) * (1 + float(cr["max_area_growth"]))
         gross = float(r["floor_area_m2"])
-        if gross > max_gross + _tol(max_gross):
+        if gross > max_gross + _tol(max_gross) + AREA_TOL_M2:
             v.append(Violation("floor_area", where, f"takes {gross:g} m² but channel {c} "
                                                     f"allows at most {max_gross:g} m²"))
         used = 0.0
@@ -148,7 +152,7 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
             used += u * float(fn.at[f, "area_per_unit_m2"])
             fit += u * float(fn.at[f, "fitout_cost_per_unit"])
         usable = gross * float(cr["usable_factor"])
-        if used > usable + _tol(usable):
+        if used > usable + _tol(usable) + AREA_TOL_M2:
             v.append(Violation("floor_area", where, f"functions need {used:g} m² but only "
                                                     f"{usable:g} m² is usable"))
         cpm = sp["cost_per_m2"] if pd.notna(sp.get("cost_per_m2")) else cr["cost_per_m2"]
