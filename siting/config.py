@@ -199,12 +199,13 @@ def read_scenario_dict(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     if not isinstance(raw, dict):
         raise DataError(f"{path}: a scenario file must be a mapping of keys to values")
     raw = _resolve_paths(raw, path.parent)
+    name = raw.pop("name", path.stem)
     parent = raw.pop("extends", None)
     if parent is not None:
         base = read_scenario_dict(_find_parent(str(parent), path.parent), (*_chain, path))
         base.pop("description", None)
         raw = _deep_merge(base, raw)
-    raw.setdefault("name", path.stem)
+    raw["name"] = name
     return raw
 
 

@@ -25,7 +25,7 @@ PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "summary.json", "plan
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """CSV in UTF-8 with a byte-order mark, so Excel shows Chinese names correctly."""
-    df.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.6g")
+    df.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def write_json(obj: dict, path: Path) -> None:
