@@ -37,7 +37,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{100 * s['mip_gap']:.3f} %"
     print(f"status={s['status']} gap={gap} sites={s['n_sites']} "
-          f"capex={s['total_capex']:,.0f} CNY weighted_coverage={100 * s['weighted_coverage']:.1f} %")
+          f"capex={s['total_capex']:,.0f} CNY "
+          f"weighted_coverage={100 * s['weighted_coverage']:.1f} %")
     for f, d in s["functions"].items():
         cov = "n/a" if d["coverage"] is None else f"{100 * d['coverage']:.1f} %"
         print(f"  {f:<15} served {d['served']:>10,.1f} of {d['demand']:>10,.1f} {d['unit']:<8}"

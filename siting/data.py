@@ -129,8 +129,8 @@ def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
         elif suffix in VECTOR_SUFFIXES:
             df = _read_vector(path, problems)
         else:
-            problems.append(f"{path}: unsupported file type {suffix!r} (use CSV, Excel, GeoPackage, "
-                            "GeoJSON or Shapefile)")
+            problems.append(f"{path}: unsupported file type {suffix!r} (use CSV, Excel, "
+                            "GeoPackage, GeoJSON or Shapefile)")
             return None
     except UnicodeDecodeError:
         problems.append(f"{path}: not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)")

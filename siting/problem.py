@@ -121,7 +121,8 @@ def eligible_options(spaces: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFra
         for cid, c in channels.iterrows():
             if only and cid not in only:
                 continue
-            if s["kind"] not in c["eligible_kinds"] or s["ownership"] not in c["eligible_ownerships"]:
+            if (s["kind"] not in c["eligible_kinds"]
+                    or s["ownership"] not in c["eligible_ownerships"]):
                 continue
             if c["area_basis"] == "buildable":
                 area = s.get("buildable_area_m2", np.nan)

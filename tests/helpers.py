@@ -142,9 +142,9 @@ def brute_force(data: ProblemData, opts: ModelOptions) -> tuple[float, float]:
 
 def solve_tiny(data: ProblemData, **opts):
     """Build and solve with the real pipeline; return (plan, built result)."""
+    from siting.config import SolverOptions
     from siting.model import build_model
     from siting.solve import solve
-    from siting.config import SolverOptions
 
     mo = ModelOptions(**opts)
     built = build_model(data, mo)

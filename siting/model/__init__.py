@@ -15,8 +15,8 @@ import pyomo.environ as pyo
 from siting.config import ModelOptions
 from siting.model.capacity import add_capacity_constraints
 from siting.model.objective import add_objective
-from siting.model.sets import ModelIndex, build_index
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
+from siting.model.sets import ModelIndex, build_index
 from siting.model.siting import (
     add_budget_constraint,
     add_count_constraints,

@@ -67,7 +67,8 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
     channel gives j. The unit bound is
 
     .. math:: U_{jf} = \\min\\Big(u^{max}_f,\\ \\big\\lfloor A_j / a_f \\big\\rfloor,\\
-              \\max\\big(u^{min}_f, \\lceil \\textstyle\\sum_{i:(i,j,f)\\in P} d_{if}\\rceil\\big)\\Big)
+              \\max\\big(u^{min}_f,
+              \\lceil \\textstyle\\sum_{i:(i,j,f)\\in P} d_{if}\\rceil\\big)\\Big)
 
     where :math:`A_j = \\max_k \\phi_k G_{jk}` is the largest usable area. The last term is
     exact: units beyond the demand that can reach j serve nobody, so no optimum needs them.
