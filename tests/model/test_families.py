@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers import solve_tiny, tiny_problem, value
 
+from siting.config import SolverOptions
+from siting.solve import solve
+
 pytestmark = pytest.mark.requires_highs
 
 ROOM = {"space_id": "S1", "kind": "community_room", "ownership": "collective",
@@ -15,6 +18,19 @@ OFFICE = {"space_id": "S1", "kind": "office", "ownership": "state", "floor_area_
 
 def served_total(built) -> float:
     return sum(value(built, "serve", p) for p in range(built.index.n_pairs))
+
+
+def resolve_without(built, *families: str, lift_units: float | None = None) -> float:
+    """Deactivate constraint families (and optionally lift the unit bounds), re-solve, and
+    return the total served."""
+    for name in families:
+        getattr(built.model, name).deactivate()
+    if lift_units is not None:
+        for h in built.index.hosts:
+            built.model.units[h].setub(lift_units)
+        built.model.capacity_units_max.deactivate()
+    solve(built, SolverOptions(mip_rel_gap=0))
+    return served_total(built)
 
 
 def test_one_channel_binds():
@@ -28,14 +44,7 @@ def test_one_channel_binds():
     assert sum(value(built, "build", o) for o in built.index.options) == pytest.approx(1)
     # The unit bound U (from the largest single-channel area) encodes the same rule; lift it
     # too, and two channels on one space double the area.
-    built.model.siting_one_channel.deactivate()
-    built.model.units["S1", "f"].setub(50)
-    built.model.capacity_units_max.deactivate()
-    from siting.config import SolverOptions
-    from siting.solve import solve
-
-    solve(built, SolverOptions(mip_rel_gap=0))
-    assert served_total(built) == pytest.approx(16)
+    assert resolve_without(built, "siting_one_channel", lift_units=50) == pytest.approx(16)
 
 
 def test_area_growth_and_usable_factor_bind():
@@ -45,14 +54,7 @@ def test_area_growth_and_usable_factor_bind():
     built, res = solve_tiny(data, tie_break=0)
     assert served_total(built) == pytest.approx(9)
     assert value(built, "gross", ("S1", "renovate")) >= 90 / 0.8 - 1e-6
-    built.model.capacity_area.deactivate()
-    built.model.units["S1", "f"].setub(50)
-    built.model.capacity_units_max.deactivate()
-    from siting.config import SolverOptions
-    from siting.solve import solve
-
-    solve(built, SolverOptions(mip_rel_gap=0))
-    assert served_total(built) == pytest.approx(20)
+    assert resolve_without(built, "capacity_area", lift_units=50) == pytest.approx(20)
 
 
 def test_max_units_binds():
@@ -70,12 +72,7 @@ def test_min_units_binds_with_budget():
     data = tiny_problem([ROOM], {"Z1": {"f": 6}}, {("Z1", "S1"): 100}, fn)
     built, _ = solve_tiny(data, budget=130_000, tie_break=0)
     assert served_total(built) == pytest.approx(0)
-    built.model.capacity_units_min.deactivate()
-    from siting.config import SolverOptions
-    from siting.solve import solve
-
-    solve(built, SolverOptions(mip_rel_gap=0))
-    assert served_total(built) == pytest.approx(6)
+    assert resolve_without(built, "capacity_units_min") == pytest.approx(6)
     built2, _ = solve_tiny(data, budget=135_000, tie_break=0)
     assert served_total(built2) == pytest.approx(6)
     assert value(built2, "units", ("S1", "f")) == pytest.approx(10)
