@@ -31,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from siting.run import plan_scenario
 
     scenario = load_scenario(args.config, _overrides(args.set))
-    print(f"scenario {scenario.name}: solving …", flush=True)
+    print(f"scenario {scenario.name}: loading inputs and solving …", flush=True)
     plan = plan_scenario(scenario)
     out = write_plan(plan, args.out, make_map=not args.no_map)
     s = plan.summary

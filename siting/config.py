@@ -257,7 +257,8 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise format_validation_error(exc, str(path)) from None
+        source = f"{path} (with --set overrides)" if overrides else str(path)
+        raise format_validation_error(exc, source) from None
 
 
 def parse_override(text: str) -> dict:

@@ -123,9 +123,12 @@ def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                             skip_blank_lines=False)
+            df.index = pd.RangeIndex(2, len(df) + 2)
         elif suffix in (".xlsx", ".xls"):
             df = pd.read_excel(path, dtype=str).fillna("")
+            df.index = pd.RangeIndex(2, len(df) + 2)
         elif suffix in VECTOR_SUFFIXES:
             df = _read_vector(path, problems)
         else:
@@ -140,6 +143,9 @@ def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
         return None
     if df is None:
         return None
+    # Blank lines are skipped, but rows keep their spreadsheet numbers (the index).
+    blank = (df.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1)
+    df = df[~blank]
     if len(df) == 0:
         problems.append(f"{path}: the file has no rows")
         return None
@@ -167,6 +173,7 @@ def _read_vector(path: Path, problems: list[str]) -> pd.DataFrame | None:
         gdf = gdf.set_geometry(gdf.geometry.representative_point())
     ll = gdf.to_crs(4326).geometry
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
+    df.index = df.index + 2  # spreadsheet-style row numbers of the features
     df = df.replace({"nan": "", "None": ""})
     df["lon"] = [f"{v:.8f}" for v in ll.x]
     df["lat"] = [f"{v:.8f}" for v in ll.y]
@@ -177,9 +184,10 @@ def _read_vector(path: Path, problems: list[str]) -> pd.DataFrame | None:
 # Checking helpers
 
 
-def _rows(mask: np.ndarray | pd.Series, limit: int = 10) -> str:
-    idx = np.flatnonzero(np.asarray(mask))
-    s = ", ".join(str(i + 2) for i in idx[:limit])
+def _rows(mask: pd.Series, limit: int = 10) -> str:
+    """Row numbers where ``mask`` is true; tables are indexed by their spreadsheet row."""
+    idx = list(mask.index[mask.to_numpy(dtype=bool)])
+    s = ", ".join(str(i) for i in idx[:limit])
     return s + (f" (and {len(idx) - limit} more)" if len(idx) > limit else "")
 
 
@@ -226,6 +234,7 @@ def _coerce(df: pd.DataFrame, path: Path, schema: dict, problems: list[str]) -> 
             num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
             bad = num.isna() & (raw != "")
             if bad.any():
+                df.attrs.setdefault("not_numbers", {})[col] = bad
                 problems.append(f"{path}: rows {_rows(bad)}: column {col!r} is not a number "
                                 f"(e.g. {raw[bad].iloc[0]!r})")
             if kind == "int":
@@ -243,8 +252,10 @@ def _check_range(df: pd.DataFrame, path: Path, col: str, problems: list[str], *,
     if col not in df.columns:
         return
     v = df[col]
-    if required and v.isna().any():
-        problems.append(f"{path}: rows {_rows(v.isna())}: column {col!r} is empty")
+    not_num = df.attrs.get("not_numbers", {}).get(col)
+    empty = v.isna() if not_num is None else v.isna() & ~not_num
+    if required and empty.any():
+        problems.append(f"{path}: rows {_rows(empty)}: column {col!r} is empty")
     if low is not None:
         bad = (v < low) if low_incl else (v <= low)
         if bad.any():
@@ -328,19 +339,19 @@ def load_channels(path: Path, problems: list[str]) -> pd.DataFrame | None:
         problems.append(f"{path}: rows {_rows(bad_basis)}: area_basis must be 'floor_area' or "
                         "'buildable'")
     kinds, owners = [], []
-    for i, row in enumerate(df.itertuples(index=False)):
+    for i, row in zip(df.index, df.itertuples(index=False)):
         ks, os_ = _split_list(row.eligible_kinds), _split_list(row.eligible_ownerships)
         for k in ks:
             if k not in SPACE_KINDS:
                 close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.append(f"{path}: row {i + 2}: unknown space kind {k!r}{hint}")
+                problems.append(f"{path}: row {i}: unknown space kind {k!r}{hint}")
         for o in os_:
             if o not in OWNERSHIPS:
-                problems.append(f"{path}: row {i + 2}: unknown ownership {o!r} "
+                problems.append(f"{path}: row {i}: unknown ownership {o!r} "
                                 f"(use {', '.join(OWNERSHIPS)})")
         if not ks or not os_:
-            problems.append(f"{path}: row {i + 2}: eligible_kinds and eligible_ownerships must "
+            problems.append(f"{path}: row {i}: eligible_kinds and eligible_ownerships must "
                             "each list at least one value")
         kinds.append(tuple(ks))
         owners.append(tuple(os_))
@@ -389,11 +400,11 @@ def load_spaces(path: Path, channels: pd.DataFrame | None, problems: list[str]
         _check_range(df, path, col, problems, low=0, required=False)
     _check_range(df, path, "floor_area_m2", problems, low=0)
     bad_kind = ~df["kind"].isin(SPACE_KINDS)
-    for i in np.flatnonzero(bad_kind.to_numpy())[:10]:
-        k = df["kind"].iloc[i]
+    for i in df.index[bad_kind.to_numpy()][:10]:
+        k = df.at[i, "kind"]
         close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(SPACE_KINDS)})"
-        problems.append(f"{path}: row {i + 2}: unknown kind {k!r}{hint}")
+        problems.append(f"{path}: row {i}: unknown kind {k!r}{hint}")
     bad_own = ~df["ownership"].isin(OWNERSHIPS)
     if bad_own.any():
         problems.append(f"{path}: rows {_rows(bad_own)}: unknown ownership "
@@ -403,25 +414,25 @@ def load_spaces(path: Path, channels: pd.DataFrame | None, problems: list[str]
     if no_build.any():
         problems.append(f"{path}: rows {_rows(no_build)}: a vacant_parcel needs "
                         "buildable_area_m2 > 0")
-    no_floor = ~parcel & ~(df["floor_area_m2"] > 0)
+    no_floor = ~parcel & (df["floor_area_m2"] == 0)
     if no_floor.any():
         problems.append(f"{path}: rows {_rows(no_floor)}: floor_area_m2 must be > 0 for an "
                         "existing building")
     _check_locations(df, path, problems)
     if channels is not None:
-        for i, row in enumerate(df.itertuples(index=False)):
+        for i, row in zip(df.index, df.itertuples(index=False)):
             if row.kind not in SPACE_KINDS or row.ownership not in OWNERSHIPS:
                 continue
             allowed = _split_list(row.channels) or list(channels.index)
             for c in allowed:
                 if c not in channels.index:
-                    problems.append(f"{path}: row {i + 2}: unknown channel {c!r} in column "
+                    problems.append(f"{path}: row {i}: unknown channel {c!r} in column "
                                     f"'channels' (known: {', '.join(channels.index)})")
             ok = [c for c in allowed if c in channels.index
                   and row.kind in channels.at[c, "eligible_kinds"]
                   and row.ownership in channels.at[c, "eligible_ownerships"]]
             if not ok:
-                problems.append(f"{path}: row {i + 2}: space {row.space_id!r} ({row.kind}, "
+                problems.append(f"{path}: row {i}: space {row.space_id!r} ({row.kind}, "
                                 f"{row.ownership}) is eligible for no channel")
     return df.set_index("space_id")
 
@@ -442,11 +453,11 @@ def load_existing(path: Path | None, functions: pd.DataFrame | None, problems: l
     _check_range(df, path, "capacity", problems, low=0, low_incl=False)
     if functions is not None:
         bad = ~df["function"].isin(functions.index)
-        for i in np.flatnonzero(bad.to_numpy())[:10]:
-            f = df["function"].iloc[i]
+        for i in df.index[bad.to_numpy()][:10]:
+            f = df.at[i, "function"]
             close = difflib.get_close_matches(f, list(functions.index), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{path}: row {i + 2}: unknown function {f!r}{hint}")
+            problems.append(f"{path}: row {i}: unknown function {f!r}{hint}")
     _check_locations(df, path, problems)
     if "name" not in df.columns:
         df["name"] = df["facility_id"]

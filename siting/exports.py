@@ -36,8 +36,11 @@ def write_json(obj: dict, path: Path) -> None:
 class AtomicDir:
     """Collect files in a temporary folder, then move each into ``target`` atomically."""
 
-    def __init__(self, target: str | Path):
+    def __init__(self, target: str | Path, managed: tuple[str, ...] = ()):
         self.target = Path(target)
+        self.managed = managed
+        """Files this writer owns: any of them not written this time is removed, so a folder
+        never mixes files from two runs."""
 
     def __enter__(self) -> Path:
         self.target.mkdir(parents=True, exist_ok=True)
@@ -47,6 +50,10 @@ class AtomicDir:
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
+                written = {f.name for f in self.tmp.iterdir()}
+                for name in self.managed:
+                    if name not in written:
+                        (self.target / name).unlink(missing_ok=True)
                 for f in sorted(self.tmp.iterdir()):
                     os.replace(f, self.target / f.name)
         finally:
@@ -77,7 +84,7 @@ def zone_summary(plan: Plan) -> pd.DataFrame:
 def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Path:
     """Write every export of ``plan`` into ``out_dir``; return the folder."""
     out = Path(out_dir)
-    with AtomicDir(out) as tmp:
+    with AtomicDir(out, managed=PLAN_FILES) as tmp:
         write_csv(plan.sites, tmp / "sites.csv")
         write_csv(plan.assignments, tmp / "assignments.csv")
         write_csv(plan.zones, tmp / "zones.csv")

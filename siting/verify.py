@@ -61,6 +61,13 @@ def _split(v) -> list[str]:
 
 def read_plan(folder: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     folder = Path(folder)
+    missing = [n for n in ("summary.json", "sites.csv", "assignments.csv", "zones.csv")
+               if not (folder / n).is_file()]
+    if missing:
+        from siting.exceptions import DataError
+
+        raise DataError(f"{folder}: not a plan folder written by 'siting run' (missing "
+                        f"{', '.join(missing)})")
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     rd = lambda n: pd.read_csv(folder / n, encoding="utf-8-sig",  # noqa: E731
                                dtype={"zone_id": str, "site_id": str, "space_id": str})

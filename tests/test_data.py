@@ -209,3 +209,25 @@ def test_unknown_function_in_scenario_overrides(demo):
     (demo / "s.yaml").write_text((demo / "s.yaml").read_text()
                                  + "functions:\n  chldcare:\n    walking_limit_m: 300\n")
     one(problems(demo), "functions.chldcare", "did you mean 'childcare'")
+
+
+def test_row_numbers_survive_blank_lines(demo):
+    lines = (demo / "zones.csv").read_text(encoding="utf-8-sig").splitlines()
+    cols = lines[0].split(",")
+    bad = lines[8].split(",")
+    bad[cols.index("lon")] = "200.5"
+    lines[8] = ",".join(bad)          # spreadsheet row 9 before the blank line ...
+    lines.insert(3, "")               # ... is row 10 after it
+    (demo / "zones.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    one(problems(demo), "zones.csv", "rows 10:", "'lon' must be <= 180")
+
+
+def test_not_a_number_is_not_also_empty(demo):
+    def text(d):
+        d.loc[1, "population"] = "1O000"
+        return d
+
+    edit(demo / "zones.csv", text)
+    probs = problems(demo)
+    one(probs, "population", "not a number")
+    assert not [p for p in probs if "'population' is empty" in p]

@@ -178,3 +178,18 @@ def test_catches_changed_inputs(plan_dir, tmp_path):
         (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
 
     assert any(v.startswith("inputs zones") for v in tamper(plan_dir, tmp_path, go))
+
+
+def test_rerun_without_map_removes_stale_map(plan_dir, tmp_path):
+    work = tmp_path / "again"
+    shutil.copytree(plan_dir, work)
+    assert main(["run", str(ROOT / "scenarios" / "base.yaml"), "--out", str(work),
+                 "--set", "model.budget=2e7", "--set", "solver.mip_rel_gap=0.01",
+                 "--no-map"]) == 0
+    assert not (work / "map.png").exists()
+    assert verify_plan(work) == []
+
+
+def test_verify_refuses_a_folder_that_is_not_a_plan(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "nothing")]) == 2
+    assert "not a plan folder" in capsys.readouterr().err
