@@ -181,7 +181,10 @@ def _find_parent(name: str, folder: Path) -> Path:
     for cand in (folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"):
         if cand.is_file():
             return cand.resolve()
-    raise DataError(f"extends: {name!r}: no such scenario file in {folder}")
+    stems = sorted(p.stem for p in folder.glob("*.y*ml"))
+    close = difflib.get_close_matches(name, stems, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DataError(f"extends: {name!r}: no such scenario file in {folder}{hint}")
 
 
 def read_scenario_dict(path: Path, _chain: tuple[Path, ...] = ()) -> dict:

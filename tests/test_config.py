@@ -84,3 +84,10 @@ def test_extends_missing_parent(tmp_path):
 def test_bad_override_syntax():
     with pytest.raises(DataError, match="KEY=VALUE"):
         parse_override("model.budget")
+
+
+def test_extends_typo_suggests(tmp_path):
+    write(tmp_path, "base", DATA)
+    p = write(tmp_path, "a", "extends: bse\n")
+    with pytest.raises(DataError, match="did you mean 'base'"):
+        load_scenario(p)
