@@ -114,6 +114,17 @@ class Inputs:
 # Reading
 
 
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file (recorded per input in ``summary.json``, re-checked by verify)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
     """Read CSV (UTF-8, BOM tolerated), Excel or a vector file; ``None`` if unreadable."""
     path = Path(path)

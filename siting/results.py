@@ -5,9 +5,7 @@ Only reads variable values after :mod:`siting.solve` reported a feasible solutio
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +13,7 @@ import pyomo.environ as pyo
 
 from siting import __version__
 from siting.config import Scenario
+from siting.data import file_sha256
 from siting.model import BuiltModel
 from siting.problem import ProblemData
 from siting.solve import SolveResult
@@ -39,12 +38,6 @@ class Plan:
     data: ProblemData = field(repr=False)
 
 
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _clean(x: float) -> float:

@@ -18,7 +18,7 @@ import pandas as pd
 from pyproj import Geod
 
 from siting.config import Scenario
-from siting.data import load_inputs
+from siting.data import file_sha256, load_inputs
 
 REL_TOL = 1e-6
 DIST_TOL = 0.005  # relative; UTM scale error inside a zone is < 0.1 %
@@ -34,17 +34,6 @@ class Violation:
 
     def __str__(self) -> str:
         return f"[{self.kind}] {self.where}: {self.message}"
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file (the same digest ``summary.json`` records for each input)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _tol(x: float) -> float:
