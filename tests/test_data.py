@@ -35,6 +35,17 @@ def edit(path: Path, fn) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig")
 
 
+def set_cells(path: Path, *cells: tuple[int, str, str]) -> None:
+    """Set (position, column, text) cells of a CSV (position 0 is spreadsheet row 2)."""
+
+    def fn(d):
+        for i, col, text in cells:
+            d.loc[i, col] = text
+        return d
+
+    edit(path, fn)
+
+
 def problems(folder: Path) -> list[str]:
     with pytest.raises(DataError) as exc:
         load_inputs(load_scenario(folder / "s.yaml"))
@@ -74,38 +85,22 @@ def test_duplicate_id_names_rows(demo):
 
 
 def test_negative_area(demo):
-    def neg(d):
-        d.loc[0, "floor_area_m2"] = "-50"
-        return d
-
-    edit(demo / "spaces.csv", neg)
+    set_cells(demo / "spaces.csv", (0, "floor_area_m2", "-50"))
     one(problems(demo), "spaces.csv", "rows 2", "floor_area_m2", ">= 0")
 
 
 def test_zero_population(demo):
-    def zero(d):
-        d.loc[9, "population"] = "0"
-        return d
-
-    edit(demo / "zones.csv", zero)
+    set_cells(demo / "zones.csv", (9, "population", "0"))
     one(problems(demo), "zones.csv", "rows 11", "population", "> 0")
 
 
 def test_not_a_number(demo):
-    def text(d):
-        d.loc[1, "households"] = "many"
-        return d
-
-    edit(demo / "zones.csv", text)
+    set_cells(demo / "zones.csv", (1, "households", "many"))
     one(problems(demo), "zones.csv", "rows 3", "households", "not a number")
 
 
 def test_unknown_function_in_existing(demo):
-    def bad(d):
-        d.loc[0, "function"] = "chidcare"
-        return d
-
-    edit(demo / "existing.csv", bad)
+    set_cells(demo / "existing.csv", (0, "function", "chidcare"))
     p = one(problems(demo), "existing.csv", "row 2", "unknown function 'chidcare'")
     assert "childcare" in p
 
@@ -223,11 +218,7 @@ def test_row_numbers_survive_blank_lines(demo):
 
 
 def test_not_a_number_is_not_also_empty(demo):
-    def text(d):
-        d.loc[1, "population"] = "1O000"
-        return d
-
-    edit(demo / "zones.csv", text)
+    set_cells(demo / "zones.csv", (1, "population", "1O000"))
     probs = problems(demo)
     one(probs, "population", "not a number")
     assert not [p for p in probs if "'population' is empty" in p]
