@@ -9,6 +9,12 @@
   candidate space; distances are shortest paths on the graph built with OR-Library's rule (the
   *last* cost of a repeated edge wins); objective ``min_distance`` with ``n_spaces = p``.
 
+* spopt's London schools (capacitated p-median with predefined facilities): students are
+  zones with demand 1, the ``priority == 1`` schools are existing facilities that must be filled
+  to capacity (``fill_existing``), the other schools candidate spaces with their capacity as
+  floor area; each student goes to one school (``single_source``); ``n_spaces`` = p minus the
+  predefined schools; journey times are the distance table (missing journeys: unreachable).
+
 No special-purpose model: only data mapping and switches (``tie_break: 0``, continuous units).
 """
 
@@ -122,13 +128,43 @@ def read_orlib_pmed(path: Path) -> tuple[ProblemData, int]:
     return data, p
 
 
-def benchmark_scenario(objective: str, n_spaces: int | None, time_limit: float) -> Scenario:
+def read_spopt_london(folder: Path, p: int = 10) -> tuple[ProblemData, int]:
+    """Read spopt's London schools test data; return the data and the number of *new* schools
+    to open (p minus the predefined ones)."""
+    folder = Path(folder)
+    schools = pd.read_csv(folder / "example_subject_schools.csv")
+    students = pd.read_csv(folder / "example_subject_students.csv")
+    trips = pd.read_csv(folder / "example_subject_student_school_journeys.csv")
+    code = "SE2 PP: Code"
+    pre = schools[schools["priority"] == 1]
+    cand = schools[schools["priority"] != 1]
+    zids = [f"P{s}" for s in students["ST: ID"]]
+    spaces = pd.DataFrame({"kind": "state_building", "ownership": "state",
+                           "floor_area_m2": cand["Count"].astype(float).to_numpy()},
+                          index=pd.Index(cand[code].to_numpy(), name="space_id"))
+    existing = pd.DataFrame({"name": pre[code].to_numpy(), "function": FUNCTION,
+                             "capacity": pre["Count"].astype(float).to_numpy(), "lon": 0.0,
+                             "lat": 0.0, "x": 0.0, "y": 0.0},
+                            index=pd.Index(pre[code].to_numpy(), name="facility_id"))
+    pairs = pd.DataFrame({"zone_id": "P" + trips["student"].astype(str),
+                          "site_id": trips["school"], "function": FUNCTION,
+                          "distance_m": trips["time"].astype(float)})
+    dem = pd.Series(1.0, index=pd.MultiIndex.from_arrays([zids, [FUNCTION] * len(zids)]))
+    data = problem_from_frames(zones=pd.DataFrame(index=pd.Index(zids, name="zone_id")),
+                               spaces=spaces, functions=_one_function(int(schools["Count"].max())),
+                               channels=_one_channel(), demand=dem, pairs=pairs,
+                               existing=existing)
+    return data, p - len(pre)
+
+
+def benchmark_scenario(objective: str, n_spaces: int | None, time_limit: float,
+                       **switches) -> Scenario:
     """The switches that turn the city model into the classic problem."""
     return Scenario(
         name="benchmark",
         data={"zones": "-", "spaces": "-", "functions": "-", "channels": "-"},
         model=ModelOptions(objective=objective, n_spaces=n_spaces, integer_units=False,
-                           tie_break=0.0, strong_assignment=True),
+                           tie_break=0.0, strong_assignment=True, **switches),
         solver=SolverOptions(time_limit_s=time_limit, mip_rel_gap=1e-9, mip_abs_gap=1e-9),
     )
 
@@ -149,8 +185,13 @@ def solve_benchmark(kind: str, path: Path, capacity: float | None = None,
         data, p = read_orlib_pmed(path)
         scen = benchmark_scenario("min_distance", p, time_limit)
         instance = path.stem
+    elif kind == "spopt-london":
+        data, n_new = read_spopt_london(path)
+        scen = benchmark_scenario("min_distance", n_new, time_limit, single_source=True,
+                                  fill_existing=True)
+        instance = "london_cpmedian_objective"
     else:
-        raise DataError(f"unknown benchmark kind {kind!r} (orlib-cap or pmedian)")
+        raise DataError(f"unknown benchmark kind {kind!r} (orlib-cap, pmedian, spopt-london)")
     t_read = time.perf_counter() - t0
     t0 = time.perf_counter()
     built = build_model(data, scen.model)
@@ -165,13 +206,19 @@ def solve_benchmark(kind: str, path: Path, capacity: float | None = None,
 
 
 def reference_optimum(path: Path, instance: str) -> float | None:
-    """The published optimum listed in ``optima.csv`` next to the instance file, if any."""
-    table = Path(path).parent / "optima.csv"
-    if not table.is_file():
-        return None
-    df = pd.read_csv(table, dtype={"instance": str})
-    hit = df[df["instance"] == instance]
-    return float(hit["optimal_value"].iloc[0]) if len(hit) else None
+    """The published optimum listed next to the instance: ``optima.csv`` (OR-Library) or
+    ``expected.csv`` (spopt), if any."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if (folder / "optima.csv").is_file():
+        df = pd.read_csv(folder / "optima.csv", dtype={"instance": str})
+        hit = df[df["instance"] == instance]
+        return float(hit["optimal_value"].iloc[0]) if len(hit) else None
+    if (folder / "expected.csv").is_file():
+        df = pd.read_csv(folder / "expected.csv", dtype=str)
+        hit = df[df["case_id"] == instance]
+        return float(hit["expected_value"].iloc[0]) if len(hit) else None
+    return None
 
 
 def run_benchmark_cli(kind: str, path: Path, capacity: float | None = None,

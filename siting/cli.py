@@ -105,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compare)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")
-    b.add_argument("kind", choices=["orlib-cap", "pmedian"])
-    b.add_argument("file")
+    b.add_argument("kind", choices=["orlib-cap", "pmedian", "spopt-london"])
+    b.add_argument("file", help="instance file (spopt-london: the data folder)")
     b.add_argument("--capacity", type=float, default=None,
                    help="capacity for capa/capb/capc files")
     b.add_argument("--time-limit", type=float, default=600.0)

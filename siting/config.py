@@ -115,6 +115,11 @@ class ModelOptions(_Strict):
     """If set, at most this many candidate spaces are opened."""
     integer_units: bool = True
     """Units (slots, beds, seats) are whole numbers."""
+    single_source: bool = False
+    """Each community's demand for a function goes to one site only (binary assignment)."""
+    fill_existing: bool = False
+    """Existing facilities must be used to exactly their capacity (spopt's predefined
+    facilities that must be filled)."""
     strong_assignment: bool = True
     """Add serve[i,j,f] <= demand[i,f] * host[j,f] (tightens the LP relaxation)."""
     tie_break: float = Field(1e-4, ge=0)

@@ -245,6 +245,11 @@ def _check_assignments(scen, fn, sites, assign, zones, spaces, existing) -> list
                 f"walk of {d:,.0f} m exceeds the {lim:g} m limit"
             v.append(Violation("walking_distance", f"zone {r['zone_id']} -> {r['site_id']}",
                                f"{r['function']}: {what}"))
+    if scen.model.single_source:
+        n_sites = a[a["served"] > 0].groupby(["zone_id", "function"])["site_id"].nunique()
+        for (z, f), k in n_sites[n_sites > 1].items():
+            v.append(Violation("single_source", f"zone {z}", f"{f}: served by {k} sites, "
+                                                             "single_source allows one"))
     # capacity
     served = a.groupby(["site_id", "function"])["served"].sum()
     units = {}
@@ -262,4 +267,10 @@ def _check_assignments(scen, fn, sites, assign, zones, spaces, existing) -> list
         if q > cap + _tol(cap):
             v.append(Violation("capacity", f"site {s}", f"serves {q:g} {f} but has {cap:g} "
                                                         f"({kind})"))
+    if scen.model.fill_existing:
+        for (e, f), cap in excap.items():
+            if f in fn.index and float(served.get((e, f), 0.0)) < cap - _tol(cap):
+                v.append(Violation("fill_existing", f"site {e}",
+                                   f"serves {float(served.get((e, f), 0.0)):g} {f}, capacity "
+                                   f"{cap:g} must be filled"))
     return v

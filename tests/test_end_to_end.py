@@ -193,3 +193,34 @@ def test_rerun_without_map_removes_stale_map(plan_dir, tmp_path):
 def test_verify_refuses_a_folder_that_is_not_a_plan(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "nothing")]) == 2
     assert "not a plan folder" in capsys.readouterr().err
+
+
+def _with_model_switch(plan_dir: Path, tmp_path: Path, **switch) -> list[str]:
+    def go(d):
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        s["resolved_scenario"]["model"].update(switch)
+        (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+
+    return tamper(plan_dir, tmp_path, go)
+
+
+def test_catches_split_demand_under_single_source(plan_dir, tmp_path):
+    assign = pd.read_csv(plan_dir / "assignments.csv", encoding="utf-8-sig")
+    assert (assign.groupby(["zone_id", "function"])["site_id"].nunique() > 1).any()
+    found = _with_model_switch(plan_dir, tmp_path, single_source=True)
+    assert any(v.startswith("single_source") for v in found)
+
+
+def test_catches_unfilled_existing_facility(plan_dir, tmp_path):
+    def go(d):
+        def f(df):
+            i = df.index[df["site_type"] == "existing"][0]
+            df.loc[i, "served"] = df.loc[i, "served"] / 2
+            return df
+
+        edit_csv(d / "assignments.csv", f)
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        s["resolved_scenario"]["model"]["fill_existing"] = True
+        (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+
+    assert any(v.startswith("fill_existing") for v in tamper(plan_dir, tmp_path, go))

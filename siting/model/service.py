@@ -22,7 +22,11 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
         \quad \forall (j,f)\in H \qquad (\texttt{service\_capacity})
 
         \sum_{i:(i,e,f)\in P} \mathrm{serve}_{ief} \le c_{ef}
+        \quad (= c_{ef}\ \text{with fill\_existing})
         \quad \forall e\in E \qquad (\texttt{service\_existing})
+
+        \mathrm{serve}_{ijf} = d_{if}\,\mathrm{assign}_{ijf}
+        \qquad (\texttt{service\_single\_source}, \text{if } \texttt{single\_source})
 
         \mathrm{serve}_{ijf} \le d_{if}\,\mathrm{host}_{jf}
         \qquad (\texttt{service\_if\_hosted}, \text{if } \texttt{strong\_assignment})
@@ -44,10 +48,21 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
     m.service_capacity = pyo.Constraint(
         hosts_with_pairs,
         rule=lambda m, j, f: sum(m.serve[p] for p in idx.pairs_of_host[(j, f)]) <= m.units[j, f])
-    ex = sorted(idx.pairs_of_existing)
-    m.service_existing = pyo.Constraint(
-        ex, rule=lambda m, e, f: sum(m.serve[p] for p in idx.pairs_of_existing[(e, f)])
-        <= idx.existing_capacity[(e, f)])
+    def existing_rule(m, e, f):
+        pairs = idx.pairs_of_existing.get((e, f), [])
+        cap = idx.existing_capacity[(e, f)]
+        if not pairs:  # only reached with fill_existing: nobody can reach it
+            return pyo.Constraint.Infeasible if cap > 0 else pyo.Constraint.Skip
+        lhs = sum(m.serve[p] for p in pairs)
+        return lhs == cap if opts.fill_existing else lhs <= cap
+
+    ex = sorted(idx.existing_capacity if opts.fill_existing else idx.pairs_of_existing)
+    m.service_existing = pyo.Constraint(ex, rule=existing_rule)
+    if opts.single_source:
+        m.service_single_source = pyo.Constraint(
+            m.PAIRS, rule=lambda m, p: m.serve[p] == idx.demand[(idx.pair_zone[p],
+                                                                 idx.pair_function[p])]
+            * m.assign[p])
     if opts.strong_assignment:
         cand = [p for h in hosts_with_pairs for p in idx.pairs_of_host[h]]
         cand.sort()

@@ -4,7 +4,8 @@
 * ``gross[j,k]`` (m², continuous): gross floor area taken through that channel;
 * ``host[j,f]`` (binary): function f is present in space j;
 * ``units[j,f]`` (integer, or continuous if ``integer_units`` is off): slots, beds, seats...;
-* ``serve[p]`` (units, continuous): demand of zone i for f served by site j, p = (i,j,f).
+* ``serve[p]`` (units, continuous): demand of zone i for f served by site j, p = (i,j,f);
+* ``assign[p]`` (binary, only with ``single_source``): zone i's demand for f goes to site j.
 """
 
 from __future__ import annotations
@@ -37,3 +38,5 @@ def add_variables(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
         return (0.0, idx.demand[(idx.pair_zone[p], idx.pair_function[p])])
 
     m.serve = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals, bounds=serve_bounds)
+    if opts.single_source:
+        m.assign = pyo.Var(m.PAIRS, domain=pyo.Binary)

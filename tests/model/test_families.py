@@ -148,3 +148,14 @@ def test_min_distance_picks_nearest_and_min_cost_cheapest():
     # min_cost: S2 via transfer costs 50k + 1500 x 5/0.85 + 5k < S1 renovate 100k + ...
     b2, _ = solve_tiny(data, objective="min_cost")
     assert value(b2, "capex") == pytest.approx(50_000 + 1500 * 5 / 0.85 + 5_000)
+
+
+def test_single_source_binds():
+    # One community needs 4 places; two rooms of 2 places each. Split, both serve it (4);
+    # single-source, its whole demand must go to one room, which no room can take (0).
+    spaces = [dict(ROOM, space_id="S1"), dict(ROOM, space_id="S2")]
+    fn = {"f": {"max_units": 2, "area_per_unit_m2": 1.0}}
+    data = tiny_problem(spaces, {"Z1": {"f": 4}}, {("Z1", "S1"): 10, ("Z1", "S2"): 20}, fn)
+    assert served_total(solve_tiny(data, tie_break=0)[0]) == pytest.approx(4)
+    built, _ = solve_tiny(data, tie_break=0, single_source=True)
+    assert served_total(built) == pytest.approx(0)
