@@ -161,3 +161,98 @@ def value(built, name: str, key=None) -> float:
 
 def rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+def space_choices(data: ProblemData) -> list[tuple[str, list[tuple[str | None, tuple, float]]]]:
+    """Per space: every (channel, units per function, capex) that fits, plus 'not opened'."""
+    fn = data.functions
+    funcs = list(fn.index)
+    out = []
+    for sid in data.spaces.index:
+        ch: list = [(None, (0,) * len(funcs), 0.0)]
+        for (s, c), o in data.options.iterrows():
+            if s != sid:
+                continue
+            for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
+                                             for f in funcs]):
+                if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
+                    continue
+                used = sum(u * fn.at[f, "area_per_unit_m2"] for u, f in zip(units, funcs))
+                gross = used / o["usable_factor"]
+                if gross > o["max_gross_m2"] + 1e-9:
+                    continue
+                capex = o["fixed_cost"] + o["cost_per_m2"] * gross + sum(
+                    u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
+                ch.append((c, units, capex))
+        out.append((sid, ch))
+    return out
+
+
+def n_combinations(data: ProblemData) -> int:
+    return math.prod(len(c) for _, c in space_choices(data))
+
+
+def brute_force_vectorised(data: ProblemData, opts: ModelOptions,
+                           chunk: int = 20_000) -> tuple[float, float]:
+    """Same answer as :func:`brute_force`, enumerating all plans with numpy.
+
+    For each function, coverage = min over zone subsets A of
+    (demand outside A + existing capacity reachable from A + new units reachable from A),
+    which is linear in the units for a fixed A, so all plans are scored at once.
+    """
+    fn = data.functions
+    funcs = list(fn.index)
+    choices = space_choices(data)
+    sids = [s for s, _ in choices]
+    units = [np.array([c[1] for c in ch], dtype=float) for _, ch in choices]
+    capex = [np.array([c[2] for c in ch]) for _, ch in choices]
+    opened = [np.array([c[0] is not None for c in ch]) for _, ch in choices]
+    total = data.demand.groupby(level=1).sum()
+    pairs = data.pairs
+    terms = []  # per function: (weight, const[A], reach[A, space])
+    for k, f in enumerate(funcs):
+        if f not in total.index:
+            continue
+        dem = {z: d for (z, ff), d in data.demand.items() if ff == f}
+        zs = list(dem)
+        p = pairs[pairs["function"] == f]
+        arcs: dict[str, set] = {}
+        for z, s in zip(p["zone_id"], p["site_id"]):
+            arcs.setdefault(z, set()).add(s)
+        excap = {e: float(r["capacity"]) for e, r in data.existing.iterrows()
+                 if r["function"] == f}
+        const, reach = [], []
+        for r in range(len(zs) + 1):
+            for a in itertools.combinations(zs, r):
+                nb = set().union(*(arcs.get(i, set()) for i in a)) if a else set()
+                const.append(sum(dem[i] for i in zs if i not in a)
+                             + sum(c for e, c in excap.items() if e in nb))
+                reach.append([1.0 if s in nb else 0.0 for s in sids])
+        terms.append((k, fn.at[f, "weight"] / total[f], np.array(const), np.array(reach)))
+    shape = [len(u) for u in units]
+    n = math.prod(shape)
+    best = (-math.inf, math.inf)
+    for start in range(0, n, chunk):
+        idx = np.unravel_index(np.arange(start, min(n, start + chunk)), shape)
+        cost = sum(c[i] for c, i in zip(capex, idx))
+        count = sum(o[i].astype(int) for o, i in zip(opened, idx))
+        ok = np.ones(len(cost), dtype=bool)
+        if opts.budget is not None:
+            ok &= cost <= opts.budget + 1e-6
+        if opts.n_spaces is not None:
+            ok &= count == opts.n_spaces
+        if opts.max_spaces is not None:
+            ok &= count <= opts.max_spaces
+        if not ok.any():
+            continue
+        cov = np.zeros(len(cost))
+        for k, w, const, reach in terms:
+            u = np.stack([units[j][idx[j], k] for j in range(len(sids))], axis=1)  # plans x S
+            cov += w * (const[None, :] + u @ reach.T).min(axis=1)
+        cov, cost = cov[ok], cost[ok]
+        top = cov.max()
+        if top > best[0] + 1e-9:
+            best = (top, cost[cov >= top - 1e-9].min())
+        elif top >= best[0] - 1e-9:
+            best = (max(best[0], top), min(best[1], cost[cov >= top - 1e-9].min()))
+    return best
