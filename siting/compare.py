@@ -1,23 +1,42 @@
-"""Solve several scenarios and write a side-by-side comparison.
+"""Solve several scenarios and compare them side by side.
 
-Each scenario's plan goes to ``OUT/<name>/``; ``OUT/comparison.csv`` (UTF-8 with BOM) and
-``OUT/comparison.xlsx`` hold one row per scenario. A scenario that fails (bad file, infeasible,
-no plan in time) gets a row with its status and reason and does not stop the others.
+For each scenario file, the plan goes to ``OUT/<name>/`` (all exports of ``siting run``).
+Then ``OUT`` receives:
+
+* ``comparison.csv`` (UTF-8 with BOM) and ``comparison.xlsx``: one row per scenario;
+* ``site_stability.csv``: per space chosen in at least one scenario, in which scenarios it is
+  chosen and whether in all, some or only one of the solved scenarios;
+* ``coverage_by_scenario.png``, ``capex_by_channel.png``, ``maps.png`` (one small map per
+  scenario on the same extent and colour scale);
+* ``summary.md``: in words and numbers, how each scenario differs from the base.
+
+A scenario that fails (bad file, infeasible, no plan in time) gets a row with its status and
+reason; the others go on. A scenario whose resolved settings and input files are unchanged since
+its last run is not solved again: its folder holds ``cache_key.txt``, a SHA-256 of the resolved
+scenario, the input files' digests and the siting version, written only after every export.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 from pathlib import Path
 
 import pandas as pd
-from rich.progress import Progress
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from siting.config import load_scenario
-from siting.exceptions import InfeasibleError, SitingError
+from siting import __version__
+from siting.config import Scenario, load_scenario
+from siting.data import file_sha256
+from siting.exceptions import DataError, InfeasibleError, SitingError
 from siting.exports import AtomicDir, write_csv, write_plan
 
 log = logging.getLogger(__name__)
+
+CACHE_FILE = "cache_key.txt"
+CHANNELS = ("renovate", "convert", "transfer", "new_build")
 
 
 def scenario_files(folder: Path, names: list[str] | None = None) -> list[Path]:
@@ -35,6 +54,43 @@ def scenario_files(folder: Path, names: list[str] | None = None) -> list[Path]:
     return files
 
 
+def cache_key(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario, the content of every input file and the version."""
+    paths = [p for p in scenario.data.model_dump().values() if p is not None]
+    if scenario.distance.table is not None:
+        paths.append(scenario.distance.table)
+    digests = {str(p): file_sha256(p) if Path(p).is_file() else "missing" for p in paths}
+    blob = json.dumps({"scenario": scenario.model_dump(mode="json"), "inputs": digests,
+                       "version": __version__}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _cached(folder: Path, key: str) -> dict | None:
+    f = folder / CACHE_FILE
+    if f.is_file() and f.read_text(encoding="utf-8").strip() == key \
+            and (folder / "summary.json").is_file() and (folder / "sites.csv").is_file():
+        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return None
+
+
+def solve_or_reuse(scenario: Scenario, folder: Path) -> tuple[dict, bool]:
+    """The plan summary of ``scenario`` in ``folder``: reused if cached, else solved and
+    written. Returns (summary, reused)."""
+    from siting.run import plan_scenario
+
+    key = cache_key(scenario)
+    hit = _cached(folder, key)
+    if hit is not None:
+        return hit, True
+    (folder / CACHE_FILE).unlink(missing_ok=True)
+    plan = plan_scenario(scenario)
+    write_plan(plan, folder)
+    tmp = folder / f".{CACHE_FILE}.tmp"
+    tmp.write_text(key + "\n", encoding="utf-8")
+    os.replace(tmp, folder / CACHE_FILE)
+    return plan.summary, False
+
+
 def comparison_row(summary: dict, sites: pd.DataFrame) -> dict:
     """One comparison row from a plan's summary and site table."""
     row = {
@@ -44,64 +100,159 @@ def comparison_row(summary: dict, sites: pd.DataFrame) -> dict:
         "budget": summary["budget"], "capex": summary["total_capex"],
         "opex_per_year": summary["total_opex_per_year"], "n_sites": summary["n_sites"],
         "weighted_coverage": summary["weighted_coverage"],
+        "weighted_coverage_new": summary["weighted_coverage_new"],
     }
-    for ch in ("renovate", "convert", "transfer", "new_build"):
+    for ch in CHANNELS:
         row[f"sites_{ch}"] = summary["sites_by_channel"].get(ch, 0)
+    for ch in CHANNELS:
+        row[f"capex_{ch}"] = summary["capex_by_channel"].get(ch, 0.0)
     for f, d in summary["functions"].items():
         row[f"units_{f}"] = d["units_new"]
         row[f"served_{f}"] = d["served"]
         row[f"coverage_{f}"] = d["coverage"]
-    served_new = sum(d["served_by_new"] for d in summary["functions"].values())
-    row["capex_per_unit_served_new"] = (summary["total_capex"] / served_new
-                                        if served_new > 0 else None)
+    for r, hh in summary["households_within_m"].items():
+        row[f"households_within_{r}m"] = hh
+    pts = 100 * summary["weighted_coverage_new"]
+    row["capex_per_coverage_point"] = summary["total_capex"] / pts if pts > 0 else None
     row["chosen_spaces"] = "|".join(sites["space_id"].astype(str))
     return row
 
 
+def site_stability(table: pd.DataFrame, spaces: pd.Index | None = None) -> pd.DataFrame:
+    """Per space: number and names of solved scenarios choosing it; all / some / one / none."""
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    n = len(ok)
+    chosen: dict[str, list[str]] = {}
+    for name, ids in zip(ok["scenario"], ok["chosen_spaces"].fillna("")):
+        for sid in filter(None, str(ids).split("|")):
+            chosen.setdefault(sid, []).append(name)
+    ids = sorted(set(chosen) | set(spaces if spaces is not None else []))
+    rows = []
+    for sid in ids:
+        k = len(chosen.get(sid, []))
+        cls = "none" if k == 0 else "all" if k == n else "one" if k == 1 else "some"
+        rows.append({"space_id": sid, "n_scenarios": k, "share": k / n if n else 0.0,
+                     "stability": cls, "scenarios": "|".join(chosen.get(sid, []))})
+    return pd.DataFrame(rows, columns=["space_id", "n_scenarios", "share", "stability",
+                                       "scenarios"])
+
+
+def add_stability_columns(table: pd.DataFrame, stab: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: how many of its spaces are chosen in all / some / only this scenario."""
+    cls = dict(zip(stab["space_id"], stab["stability"]))
+    table = table.copy()
+    for kind in ("all", "some", "one"):
+        table[f"spaces_in_{kind}"] = [
+            sum(1 for s in str(ids).split("|") if s and cls.get(s) == kind)
+            if isinstance(ids, str) else None for ids in table.get("chosen_spaces", [])]
+    return table
+
+
+def base_name(table: pd.DataFrame) -> str | None:
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    if ok.empty:
+        return None
+    return "base" if "base" in set(ok["scenario"]) else str(ok["scenario"].iloc[0])
+
+
+def markdown_summary(table: pd.DataFrame) -> str:
+    """How each scenario differs from the base, in words and numbers."""
+    base = base_name(table)
+    lines = ["# Scenario comparison", ""]
+    if base is None:
+        lines.append("No scenario produced a plan.")
+        return "\n".join(lines) + "\n"
+    b = table.set_index("scenario").loc[base]
+    funcs = [c[len("coverage_"):] for c in table.columns if c.startswith("coverage_")]
+    lines += [f"Base scenario **{base}**: {b['description']}. Capital cost {b['capex'] / 1e6:,.1f} M CNY "
+              f"for {int(b['n_sites'])} spaces, weighted coverage "
+              f"{100 * b['weighted_coverage']:.1f} %, operating cost "
+              f"{b['opex_per_year'] / 1e6:,.1f} M CNY a year.", ""]
+    for _, r in table.iterrows():
+        if r["scenario"] == base:
+            continue
+        if r["status"] not in ("optimal", "time_limit"):
+            lines.append(f"- **{r['scenario']}**: no plan ({r['status']}): {r['reason'][:300]}")
+            continue
+        dcov = 100 * (r["weighted_coverage"] - b["weighted_coverage"])
+        dcap = (r["capex"] - b["capex"]) / 1e6
+        moves = sorted(((100 * ((r[f"coverage_{f}"] or 0) - (b[f"coverage_{f}"] or 0)), f)
+                        for f in funcs), key=lambda t: -abs(t[0]))
+        moves = [f"{f} {d:+.1f} pp" for d, f in moves[:3] if abs(d) >= 0.05]
+        base_set = set(str(b["chosen_spaces"]).split("|"))
+        this_set = set(str(r["chosen_spaces"]).split("|"))
+        if abs(dcov) < 0.05:
+            cov_text = f"keeps weighted coverage at {100 * r['weighted_coverage']:.1f} %"
+        else:
+            cov_text = (f"{'raises' if dcov > 0 else 'lowers'} weighted coverage by "
+                        f"{abs(dcov):.1f} points to {100 * r['weighted_coverage']:.1f} %")
+        spend = ("spends about the same" if abs(dcap) < 0.05 else
+                 f"spends {abs(dcap):,.1f} M CNY {'more' if dcap > 0 else 'less'}")
+        text = (f"- **{r['scenario']}** ({r['description']}): {cov_text} and {spend} "
+                f"({r['capex'] / 1e6:,.1f} M); {int(r['n_sites'])} spaces, "
+                f"{len(this_set - base_set)} not in the base plan and "
+                f"{len(base_set - this_set)} of the base's dropped.")
+        if moves:
+            text += " Largest coverage changes: " + ", ".join(moves) + "."
+        if r["status"] == "time_limit":
+            text += f" Stopped at the time limit with a {100 * r['mip_gap']:.2f} % gap."
+        lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
 def run_comparison(folder: Path, names: list[str] | None, out: Path,
                    overrides: dict | None = None) -> int:
-    """Solve each scenario, write its plan and the comparison; return 0 if all succeeded."""
-    from siting.run import plan_scenario
-
+    """Solve (or reuse) each scenario, write plans and the comparison; 0 if all succeeded."""
     files = scenario_files(folder, names)
     rows = []
-    with Progress(transient=True) as progress:
-        task = progress.add_task("scenarios", total=len(files))
+    plan_dirs: dict[str, Path] = {}
+    columns = TextColumn("{task.description}"), BarColumn(), TextColumn(
+        "{task.completed}/{task.total} done, {task.fields[failed]} failed"), TimeElapsedColumn()
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("scenarios", total=len(files), failed=0)
+        failed = 0
         for path in files:
             progress.update(task, description=f"solving {path.stem}")
             try:
                 scenario = load_scenario(path, overrides)
-                plan = plan_scenario(scenario)
-                write_plan(plan, out / scenario.name)
-                rows.append(comparison_row(plan.summary, plan.sites))
+                summary, reused = solve_or_reuse(scenario, out / scenario.name)
+                sites = pd.read_csv(out / scenario.name / "sites.csv", encoding="utf-8-sig",
+                                    dtype={"space_id": str})
+                row = comparison_row(summary, sites)
+                row["reused"] = reused
+                rows.append(row)
+                plan_dirs[scenario.name] = out / scenario.name
             except InfeasibleError as exc:
+                failed += 1
                 rows.append({"scenario": path.stem, "status": "infeasible",
                              "reason": str(exc).replace("\n", " ")})
-            except SitingError as exc:
+            except (DataError, SitingError) as exc:
+                failed += 1
                 rows.append({"scenario": path.stem, "status": "failed",
                              "reason": str(exc).replace("\n", " ")})
-            progress.advance(task)
+            progress.update(task, advance=1, failed=failed)
     table = pd.DataFrame(rows)
-    ok = table["status"].isin(["optimal", "time_limit"])
-    if ok.any():
-        sets = table.loc[ok, "chosen_spaces"].fillna("").str.split("|")
-        count: dict[str, int] = {}
-        for s in sets:
-            for sid in s:
-                if sid:
-                    count[sid] = count.get(sid, 0) + 1
-        n = int(ok.sum())
-        table.loc[ok, "spaces_in_all"] = [sum(1 for x in s if x and count[x] == n)
-                                          for s in sets]
-        table.loc[ok, "spaces_in_this_only"] = [sum(1 for x in s if x and count[x] == 1)
-                                                for s in sets]
+    for col in ("description", "reason", "chosen_spaces"):
+        if col not in table.columns:
+            table[col] = ""
+    table["description"] = table["description"].fillna("")
+    table["reason"] = table["reason"].fillna("")
+    stab = site_stability(table)
+    table = add_stability_columns(table, stab)
     with AtomicDir(out) as tmp:
         write_csv(table, tmp / "comparison.csv")
         table.to_excel(tmp / "comparison.xlsx", index=False)
+        write_csv(stab, tmp / "site_stability.csv")
+        (tmp / "summary.md").write_text(markdown_summary(table), encoding="utf-8")
+        if plan_dirs:
+            from siting.plots import save_comparison_charts
+
+            save_comparison_charts(table, plan_dirs, tmp)
     for r in rows:
         cov = r.get("weighted_coverage")
-        tail = f"weighted coverage {100 * cov:.1f} %, capex {r['capex']:,.0f}" \
-            if cov is not None else r.get("reason", "")[:200]
+        tail = (f"weighted coverage {100 * cov:5.1f} %, capex {r['capex'] / 1e6:7.1f} M CNY"
+                f"{' (reused)' if r.get('reused') else ''}") if cov is not None \
+            else r.get("reason", "")[:200]
         print(f"{r['scenario']:<20} {r['status']:<11} {tail}")
-    print(f"wrote {out / 'comparison.csv'}")
-    return 0 if ok.all() else 1
+    print(f"wrote {out / 'comparison.csv'}, {out / 'summary.md'} and charts")
+    return 0 if table["status"].isin(["optimal", "time_limit"]).all() else 1

@@ -121,3 +121,114 @@ def plan_map(plan: Plan, ax=None, *, extent=None, title: str | None = None,
             cb = fig.colorbar(sc, ax=ax, shrink=0.6, pad=0.01)
             cb.set_label("社区加权覆盖率 weighted coverage")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario comparison
+
+
+def coverage_chart(table):
+    """Grouped bars: coverage of each function, one bar per scenario."""
+    import pandas as pd
+
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    funcs = [c[len("coverage_"):] for c in table.columns if c.startswith("coverage_")]
+    cov = pd.DataFrame({f: 100 * ok[f"coverage_{f}"].astype(float).to_numpy() for f in funcs},
+                       index=ok["scenario"])
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(funcs) * max(1, len(cov)) / 3), 5))
+        width = 0.8 / max(1, len(cov))
+        xs = np.arange(len(funcs))
+        for k, (name, row) in enumerate(cov.iterrows()):
+            ax.bar(xs + k * width - 0.4 + width / 2, row.to_numpy(), width, label=name)
+        ax.set_xticks(xs, funcs, rotation=30, ha="right")
+        ax.set_ylabel("demand served within walking limit (%) 覆盖率")
+        ax.set_ylim(0, 100)
+        ax.set_title("Coverage per function by scenario 各情景分功能覆盖率")
+        ax.legend(fontsize=8, ncol=2)
+        fig.tight_layout()
+    return fig
+
+
+def capex_chart(table):
+    """Stacked bars: capital cost by channel, one bar per scenario (million CNY)."""
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(ok) + 2), 5))
+        bottom = np.zeros(len(ok))
+        for ch, (color, _, label) in CHANNEL_STYLE.items():
+            col = f"capex_{ch}"
+            vals = ok[col].astype(float).to_numpy() / 1e6 if col in ok else np.zeros(len(ok))
+            ax.bar(ok["scenario"], vals, bottom=bottom, color=color, label=label)
+            bottom += vals
+        if "budget" in ok:
+            ax.scatter(ok["scenario"], ok["budget"].astype(float) / 1e6, marker="_", s=600,
+                       c="black", label="budget 预算", zorder=3)
+        ax.set_ylabel("capital cost (million CNY) 投资 (百万元)")
+        ax.set_title("Capital cost by channel 分渠道投资")
+        ax.tick_params(axis="x", rotation=30)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+    return fig
+
+
+def scenario_maps(plan_dirs: dict[str, Path]):
+    """One small map per scenario, same extent and colour scale, from each plan's GeoPackage."""
+    import geopandas as gpd
+
+    from siting import geo
+
+    layers = {}
+    for name, folder in plan_dirs.items():
+        gpkg = folder / "plan.gpkg"
+        layers[name] = (gpd.read_file(gpkg, layer="zones"), gpd.read_file(gpkg, layer="sites"))
+    all_z = np.concatenate([z.geometry.x.to_numpy() for z, _ in layers.values()])
+    all_y = np.concatenate([z.geometry.y.to_numpy() for z, _ in layers.values()])
+    crs = geo.local_utm_crs(all_z, all_y)
+    n = len(layers)
+    cols = min(4, n)
+    rows = int(np.ceil(n / cols))
+    with plt.rc_context(_rc()):
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.8 * rows), squeeze=False)
+        proj = {k: (z.to_crs(crs), s.to_crs(crs) if len(s) else s) for k, (z, s) in
+                layers.items()}
+        zx = np.concatenate([z.geometry.x for z, _ in proj.values()])
+        zy = np.concatenate([z.geometry.y for z, _ in proj.values()])
+        pad = 0.03 * max(np.ptp(zx), np.ptp(zy))
+        extent = (zx.min() - pad, zy.min() - pad, zx.max() + pad, zy.max() + pad)
+        sc = None
+        for ax, (name, (z, s)) in zip(axes.ravel(), proj.items()):
+            size = 8 + 60 * z["population"] / z["population"].max()
+            sc = ax.scatter(z.geometry.x, z.geometry.y, c=z["weighted_coverage"], s=size,
+                            cmap="RdYlGn", vmin=0, vmax=1, edgecolors="none", alpha=0.85)
+            for ch, (color, marker, _) in CHANNEL_STYLE.items():
+                sel = s[s["channel"] == ch] if len(s) else s
+                if len(sel):
+                    ax.scatter(sel.geometry.x, sel.geometry.y, marker=marker, s=40, c=color,
+                               edgecolors="black", lw=0.5)
+            ax.set_xlim(extent[0], extent[2])
+            ax.set_ylim(extent[1], extent[3])
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(name, fontsize=10)
+            _scale_bar(ax)
+        for ax in axes.ravel()[n:]:
+            ax.axis("off")
+        handles = [Line2D([], [], ls="", marker=m, markerfacecolor=c, markeredgecolor="black",
+                          label=lab) for c, m, lab in CHANNEL_STYLE.values()]
+        fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8)
+        if sc is not None:
+            cb = fig.colorbar(sc, ax=axes.ravel().tolist(), shrink=0.6, pad=0.01)
+            cb.set_label("社区加权覆盖率 weighted coverage")
+    return fig
+
+
+def save_comparison_charts(table, plan_dirs: dict[str, Path], folder: Path) -> None:
+    """Write coverage_by_scenario.png, capex_by_channel.png and maps.png into ``folder``."""
+    for name, make in (("coverage_by_scenario.png", lambda: coverage_chart(table)),
+                       ("capex_by_channel.png", lambda: capex_chart(table)),
+                       ("maps.png", lambda: scenario_maps(plan_dirs))):
+        fig = make()
+        fig.savefig(folder / name, dpi=130, bbox_inches="tight")
+        plt.close(fig)

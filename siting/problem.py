@@ -48,6 +48,9 @@ class ProblemData:
     options: pd.DataFrame
     demand: pd.Series
     pairs: pd.DataFrame
+    reach: pd.DataFrame | None = None
+    """Every zone-site pair (zone_id, site_id, distance_m) within the largest walking limit,
+    whatever the function: for walking-circle statistics."""
     crs: str | None = None
     distance_method: str = "straight"
     meta: dict = field(default_factory=dict)
@@ -159,11 +162,12 @@ def compute_demand(zones: pd.DataFrame, functions: pd.DataFrame, scenario: Scena
 
 def build_pairs(zones: pd.DataFrame, spaces: pd.DataFrame, existing: pd.DataFrame,
                 functions: pd.DataFrame, demand: pd.Series, scenario: Scenario
-                ) -> pd.DataFrame:
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zone-site-function triples within the function's walking limit.
 
     Sites are candidate spaces (for every function) and existing facilities (for their own
-    function). Pairs for zones without demand for the function are dropped.
+    function). Pairs for zones without demand for the function are dropped. Also returns
+    every zone-site pair within the largest walking limit (``reach``).
     """
     max_walk = float(functions["walking_limit_m"].max())
     site_ids = spaces.index.append(existing.index)
@@ -194,8 +198,9 @@ def build_pairs(zones: pd.DataFrame, spaces: pd.DataFrame, existing: pd.DataFram
     key = pd.MultiIndex.from_frame(pairs[["zone_id", "function"]])
     pairs = pairs[key.isin(demand.index)]
     pairs = pairs.assign(cost_per_unit=0.0)
-    return pairs[["zone_id", "site_id", "function", "distance_m", "cost_per_unit"]] \
+    pairs = pairs[["zone_id", "site_id", "function", "distance_m", "cost_per_unit"]] \
         .sort_values(["function", "zone_id", "site_id"]).reset_index(drop=True)
+    return pairs, zone_site.reset_index(drop=True)
 
 
 def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
@@ -216,9 +221,10 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
         log.warning("scenario %s: %d space(s) have no enabled eligible channel and cannot be "
                     "used: %s", scenario.name, len(no_channel), ", ".join(no_channel[:10]))
     demand = compute_demand(zones, functions, scenario)
-    pairs = build_pairs(zones, spaces, existing, functions, demand, scenario)
+    pairs, reach = build_pairs(zones, spaces, existing, functions, demand, scenario)
     return ProblemData(zones=zones, spaces=spaces, existing=existing, functions=functions,
                        channels=channels, options=options, demand=demand, pairs=pairs,
+                       reach=reach,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
                        meta={"detour_factor": scenario.distance.detour_factor})
 

@@ -118,6 +118,26 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
                 zones=zones, summary=summary, data=data)
 
 
+WALKING_CIRCLES_M = (300, 500, 1000)
+"""The 5-, 10- and 15-minute walking circles (GB 50180-2018, Table 3.0.4)."""
+
+
+def households_within(data: ProblemData, site_ids: list[str], radii=WALKING_CIRCLES_M
+                      ) -> dict[str, float | None]:
+    """Households living within each walking distance of any of ``site_ids``.
+
+    Distances are known up to the largest walking limit; a circle beyond it is reported as
+    ``None`` (unknown), never as zero.
+    """
+    reach = data.reach if data.reach is not None else data.pairs
+    p = reach[reach["site_id"].isin(site_ids)]
+    nearest = p.groupby("zone_id")["distance_m"].min()
+    horizon = float(data.functions["walking_limit_m"].max())
+    hh = data.zones["households"].astype(float)
+    return {str(r): (round(float(hh[nearest.index[nearest <= r]].sum()), 1)
+                     if r <= horizon else None) for r in radii}
+
+
 def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: pd.DataFrame,
              assign: pd.DataFrame, zones: pd.DataFrame, timings: dict) -> dict:
     fn = data.functions
@@ -135,6 +155,13 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
             "walking_limit_m": float(fn.at[f, "walking_limit_m"]),
             "weight": float(fn.at[f, "weight"]),
         }
+    wsum = max(float(fn["weight"].sum()), 1e-12)
+
+    def weighted(key: str) -> float:
+        return round(sum(per_function[f]["weight"] * per_function[f][key] / per_function[f]
+                         ["demand"] for f in fn.index if per_function[f]["demand"] > 0) / wsum, 6)
+
+    chosen = list(sites["space_id"]) + list(data.existing.index)
     inputs = {k: {"path": v, "sha256": file_sha256(v)} for k, v in
               scenario.data.model_dump(mode="json").items() if v is not None}
     if scenario.distance.table is not None:
@@ -159,10 +186,14 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
         "n_sites": int(len(sites)),
         "sites_by_channel": {k: int(v) for k, v in sites["channel"].value_counts()
                              .sort_index().items()} if len(sites) else {},
+        "capex_by_channel": {k: round(float(v), 2) for k, v in
+                             sites.groupby("channel")["capex"].sum().sort_index().items()}
+        if len(sites) else {},
         "functions": per_function,
-        "weighted_coverage": round(sum(per_function[f]["weight"] * (per_function[f]["coverage"]
-                                                                   or 0.0)
-                                       for f in fn.index) / max(fn["weight"].sum(), 1e-12), 6),
+        "weighted_coverage": weighted("served"),
+        "weighted_coverage_new": weighted("served_by_new"),
+        "households_total": float(data.zones["households"].sum()),
+        "households_within_m": households_within(data, chosen, WALKING_CIRCLES_M),
         "distance": {"method": data.distance_method, "crs": data.crs,
                      "detour_factor": data.meta.get("detour_factor")},
         "inputs": inputs,
