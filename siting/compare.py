@@ -164,8 +164,8 @@ def markdown_summary(table: pd.DataFrame) -> str:
         return "\n".join(lines) + "\n"
     b = table.set_index("scenario").loc[base]
     funcs = [c[len("coverage_"):] for c in table.columns if c.startswith("coverage_")]
-    lines += [f"Base scenario **{base}**: {b['description']}. Capital cost {b['capex'] / 1e6:,.1f} M CNY "
-              f"for {int(b['n_sites'])} spaces, weighted coverage "
+    lines += [f"Base scenario **{base}**: {b['description']}. Capital cost "
+              f"{b['capex'] / 1e6:,.1f} M CNY for {int(b['n_sites'])} spaces, weighted coverage "
               f"{100 * b['weighted_coverage']:.1f} %, operating cost "
               f"{b['opex_per_year'] / 1e6:,.1f} M CNY a year.", ""]
     for _, r in table.iterrows():

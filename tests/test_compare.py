@@ -58,7 +58,7 @@ def test_comparison_matches_each_plan(compared):
             assert row[f"capex_{ch}"] == pytest.approx(
                 sites.loc[sites["channel"] == ch, "capex"].sum())
         zones = pd.read_csv(out / name / "zones.csv", encoding="utf-8-sig")
-        for f, d in summary["functions"].items():
+        for f in summary["functions"]:
             z = zones[zones["function"] == f]
             assert row[f"coverage_{f}"] == pytest.approx(z["served"].sum() / z["demand"].sum(),
                                                          abs=1e-5)
