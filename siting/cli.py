@@ -43,6 +43,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         cov = "n/a" if d["coverage"] is None else f"{100 * d['coverage']:.1f} %"
         print(f"  {f:<15} served {d['served']:>10,.1f} of {d['demand']:>10,.1f} {d['unit']:<8}"
               f" ({cov})")
+    if s["shortfalls"]:
+        print(f"{len(s['shortfalls'])} standard(s) cannot be fully met (see shortfalls.csv):")
+        for sf in s["shortfalls"][:10]:
+            print(f"  - {sf['what']}")
+        if len(s["shortfalls"]) > 10:
+            print(f"  ... and {len(s['shortfalls']) - 10} more")
     print(f"wrote {out}")
     if args.verify:
         return _report_verify(out)

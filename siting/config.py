@@ -127,6 +127,91 @@ class ModelOptions(_Strict):
     whole range is worth ``tie_break`` of the primary's unit. See ``siting.model.objective``."""
 
 
+class CommunitySpaceStandard(_Strict):
+    """Community service space per households (seed 000 §(一): ≥ 30 m² per 100 households,
+    80 where possible), counted over the spaces within the walking circle."""
+
+    enabled: bool = False
+    m2_per_100_households: float = Field(30.0, gt=0)
+    level: Literal["community", "street"] = "community"
+    """``community``: each community on its own; ``street``: summed over each street."""
+    walking_limit_m: float = Field(500.0, gt=0)
+    """Spaces within this walk of a community count for it (10-minute circle by default)."""
+
+
+class FunctionStandard(_Strict):
+    """A minimum of one function: ``amount`` units (or m²) per ``per`` of ``base``, served
+    (or built) per community, street or the whole city. Examples: childcare space ≥ 10 m² per
+    100 households (Hangzhou); childcare slots ≥ 4.5 per 1,000 residents (national)."""
+
+    function: str
+    amount: float = Field(gt=0)
+    per: float = Field(100.0, gt=0)
+    base: Literal["population", "households", "pop_0_3", "pop_60_plus"] = "households"
+    measure: Literal["units", "m2"] = "units"
+    level: Literal["community", "street", "city"] = "community"
+    count: Literal["served", "built"] = "served"
+    """``served``: units serving the group's residents within walking limits; ``built``:
+    capacity located in the group (``street``/``city`` only; existing facilities count at city
+    level)."""
+    label: str = ""
+
+
+class ComplexStandard(_Strict):
+    """Embedded service complexes (national guideline 2024; Hangzhou seed 004): a space named a
+    complex has ≥ ``min_m2`` gross, ≥ ``min_functions`` functions and functions from
+    ≥ ``min_core_groups`` of the core groups."""
+
+    enabled: bool = False
+    min_m2: float = Field(600.0, ge=0)
+    min_functions: int = Field(3, ge=1)
+    core_groups: dict[str, list[str]] = Field(default_factory=lambda: {
+        "elderly_care": ["respite_beds", "day_care"], "childcare": ["childcare"],
+        "meals": ["meal_point"]})
+    min_core_groups: int = Field(2, ge=0)
+    one_per_street: bool = False
+    """Require at least one complex in every street (soft: a shortfall if impossible)."""
+    bonus: float = Field(0.0, ge=0)
+    """Objective reward per complex, as a share of the primary objective's scale (a
+    preference for one-stop complexes; 0 = none)."""
+
+
+class SharedUse(_Strict):
+    """Two functions used at different hours (错时使用) may share floor area: up to ``factor``
+    of the smaller one's area is counted once."""
+
+    functions: tuple[str, str]
+    factor: float = Field(0.5, gt=0, le=1)
+
+
+class Standards(_Strict):
+    """Planning standards. Soft by default: a standard that cannot be met leaves a shortfall,
+    penalised far above any benefit, and reported; ``mode: hard`` refuses such a scenario."""
+
+    mode: Literal["soft", "hard"] = "soft"
+    penalty: float = Field(1000.0, gt=0)
+    """Penalty for missing a whole standard (100 % shortfall), in multiples of the primary
+    objective's scale."""
+    min_facility_m2: dict[str, float] = Field(default_factory=dict)
+    """Smallest gross area of a facility by channel (seed 003: renovated or rented ≥ 300 m²,
+    new ≥ 500 m²), e.g. ``{renovate: 300, convert: 300, transfer: 300, new_build: 500}``."""
+    community_space: CommunitySpaceStandard = CommunitySpaceStandard()
+    function_minimums: list[FunctionStandard] = Field(default_factory=list)
+    complexes: ComplexStandard = ComplexStandard()
+    function_requirements: dict[str, list[str]] = Field(default_factory=dict)
+    """Space attributes a function needs, e.g. ``{childcare: [ground_floor], health_station:
+    [own_entrance]}``; attributes are true/false columns of the spaces file."""
+    shared_use: list[SharedUse] = Field(default_factory=list)
+    office_share: float = Field(0.0, ge=0, lt=1)
+    """Share of each site's usable area kept for office and administration (the plans ask to
+    keep it small); services get the rest."""
+
+    @property
+    def any_soft(self) -> bool:
+        return (self.community_space.enabled or bool(self.function_minimums)
+                or (self.complexes.enabled and self.complexes.one_per_street))
+
+
 class Scenario(_Strict):
     """One resolved scenario: data, options and overrides."""
 
@@ -140,6 +225,7 @@ class Scenario(_Strict):
     """Multiplier per demand base group, e.g. ``{pop_60_plus: 1.25}`` for an ageing scenario."""
     functions: dict[str, FunctionOverride] = Field(default_factory=dict)
     channels: dict[str, ChannelOverride] = Field(default_factory=dict)
+    standards: Standards = Standards()
 
     @field_validator("demand_growth")
     @classmethod

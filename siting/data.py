@@ -50,7 +50,7 @@ ZONE_COLUMNS = {
     "pop_0_3": "num",
     "pop_60_plus": "num",
 }
-ZONE_OPTIONAL = {"street": "str"}
+ZONE_OPTIONAL = {"street": "str", "existing_service_m2": "num"}
 SPACE_COLUMNS = {
     "space_id": "id",
     "name": "str",
@@ -64,6 +64,8 @@ SPACE_OPTIONAL = {
     "cost_per_m2": "num",
     "fixed_cost": "num",
     "channels": "str",
+    "ground_floor": "bool",
+    "own_entrance": "bool",
 }
 EXISTING_COLUMNS = {"facility_id": "id", "function": "str", "capacity": "num"}
 EXISTING_OPTIONAL = {"name": "str"}
@@ -241,6 +243,15 @@ def _coerce(df: pd.DataFrame, path: Path, schema: dict, problems: list[str]) -> 
             df[col] = raw
         elif kind == "str":
             df[col] = raw
+        elif kind == "bool":
+            low = raw.str.lower()
+            truth = low.isin(["true", "yes", "1", "y", "是"])
+            false = low.isin(["false", "no", "0", "n", "否", ""])
+            bad = ~(truth | false)
+            if bad.any():
+                problems.append(f"{path}: rows {_rows(bad)}: column {col!r} must be true or "
+                                f"false (got {raw[bad].iloc[0]!r})")
+            df[col] = truth
         else:
             num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
             bad = num.isna() & (raw != "")
@@ -391,6 +402,10 @@ def load_zones(path: Path, problems: list[str]) -> pd.DataFrame | None:
     _check_locations(df, path, problems)
     if "street" not in df.columns:
         df["street"] = ""
+    if "existing_service_m2" not in df.columns:
+        df["existing_service_m2"] = 0.0
+    _check_range(df, path, "existing_service_m2", problems, low=0, required=False)
+    df["existing_service_m2"] = df["existing_service_m2"].fillna(0.0)
     return df.set_index("zone_id")
 
 
@@ -484,6 +499,42 @@ def check_id_clash(inputs_spaces: pd.DataFrame, existing: pd.DataFrame, sources:
                         f"{sources['spaces']}: {', '.join(clash[:10])}")
 
 
+def check_standards(scenario: Scenario, functions: pd.DataFrame, channels: pd.DataFrame,
+                    spaces: pd.DataFrame, problems: list[str]) -> None:
+    """Every function, channel and space attribute a standard names must exist."""
+    std = scenario.standards
+    where = f"scenario {scenario.name!r}: standards"
+
+    def known_function(f: str, key: str) -> None:
+        if f not in functions.index:
+            close = difflib.get_close_matches(f, list(functions.index), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{where}.{key}: unknown function {f!r}{hint}")
+
+    for c in std.min_facility_m2:
+        if c not in channels.index:
+            problems.append(f"{where}.min_facility_m2: unknown channel {c!r} "
+                            f"(known: {', '.join(channels.index)})")
+    for n, fs in enumerate(std.function_minimums):
+        known_function(fs.function, f"function_minimums[{n}]")
+        if fs.count == "built" and fs.level == "community":
+            problems.append(f"{where}.function_minimums[{n}]: count 'built' needs level "
+                            "'street' or 'city'")
+    for f, attrs in std.function_requirements.items():
+        known_function(f, f"function_requirements.{f}")
+        for a in attrs:
+            if a not in spaces.columns or spaces[a].dtype != bool:
+                problems.append(f"{where}.function_requirements.{f}: the spaces file has no "
+                                f"true/false column {a!r} (e.g. ground_floor, own_entrance)")
+    for n, su in enumerate(std.shared_use):
+        for f in su.functions:
+            known_function(f, f"shared_use[{n}]")
+    if std.complexes.enabled:
+        for group, fs in std.complexes.core_groups.items():
+            for f in fs:
+                known_function(f, f"complexes.core_groups.{group}")
+
+
 def load_inputs(scenario: Scenario) -> Inputs:
     """Read and validate every input file of ``scenario``; raise one DataError listing all
     problems found in all files."""
@@ -507,6 +558,8 @@ def load_inputs(scenario: Scenario) -> Inputs:
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 problems.append(f"scenario {scenario.name!r}: {key}.{name}: unknown "
                                 f"{key[:-1]} {name!r}{hint} (known: {', '.join(known.index)})")
+    if functions is not None and channels is not None and spaces is not None:
+        check_standards(scenario, functions, channels, spaces, problems)
     if problems:
         raise DataError(problems)
     assert functions is not None and channels is not None

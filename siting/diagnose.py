@@ -51,7 +51,7 @@ def _elastic_served(data: ProblemData, scenario: Scenario, relax_limits: bool
     if relax_limits:
         changes.update(budget=None, n_spaces=None, max_spaces=None)
     opts = scenario.model.update(**changes)
-    built = build_model(data, opts)
+    built = build_model(data, opts, scenario.standards.update(mode="soft"))
     res = solve(built, scenario.solver)
     if not res.has_solution:
         return None
@@ -98,3 +98,77 @@ def explain_infeasible(data: ProblemData, scenario: Scenario, tol: float = 1e-6)
 def n_spaces_infeasible(data: ProblemData, scenario: Scenario) -> bool:
     n = scenario.model.n_spaces
     return n is not None and n > data.options.index.get_level_values(0).nunique()
+
+
+def _structural_cause(data: ProblemData, scenario: Scenario, s: dict) -> str | None:
+    """A cause that needs no solve: nothing eligible where the standard is counted."""
+    std = scenario.standards
+    reach = data.reach if data.reach is not None else data.pairs
+    if s["standard"] == "community_space":
+        r = std.community_space.walking_limit_m
+        members = [s["group"]] if s["level"] == "community" else \
+            list(data.zones.index[data.zones["street"].astype(str) == s["group"]])
+        near = reach[reach["zone_id"].isin(members) & (reach["distance_m"] <= r)
+                     & reach["site_id"].isin(data.options.index.get_level_values(0))]
+        if near.empty:
+            return f"no eligible candidate space within {r:g} m"
+    elif s["standard"].startswith("function_minimum"):
+        f = s["function"]
+        members = [s["group"]] if s["level"] == "community" else \
+            list(data.zones.index) if s["level"] == "city" else \
+            list(data.zones.index[data.zones["street"].astype(str) == s["group"]])
+        p = data.pairs[(data.pairs["function"] == f) & data.pairs["zone_id"].isin(members)]
+        if p.empty:
+            limit = float(data.functions.at[f, "walking_limit_m"])
+            return f"no eligible space or existing {f} facility within {limit:g} m"
+    elif s["standard"] == "complex_per_street":
+        cx = std.complexes
+        sp = data.spaces[data.spaces["street"].astype(str) == s["group"]]
+        ok = [j for j in sp.index if j in data.options.index.get_level_values(0)
+              and data.options.loc[j, "max_gross_m2"].max() >= cx.min_m2]
+        if not ok:
+            return f"no candidate space in the street can take a complex of {cx.min_m2:g} m²"
+    return None
+
+
+def explain_shortfalls(data: ProblemData, scenario: Scenario, shortfalls: list[dict]
+                       ) -> list[dict]:
+    """Fill each shortfall's ``cause``: nothing eligible where it is counted; or the budget
+    (it disappears when the budget and space-count limits are lifted); or space (it does
+    not)."""
+    from siting.results import read_shortfalls
+    from siting.solve import solve
+
+    pending = []
+    for s in shortfalls:
+        cause = _structural_cause(data, scenario, s)
+        if cause:
+            s["cause"] = cause
+        else:
+            pending.append(s)
+    if not pending:
+        return shortfalls
+    limited = scenario.model.budget is not None or scenario.model.n_spaces is not None \
+        or scenario.model.max_spaces is not None
+    relaxed: dict[str, float] | None = None
+    if limited:
+        opts = scenario.model.update(budget=None, n_spaces=None, max_spaces=None)
+        built = build_model(data, opts, scenario.standards.update(mode="soft"))
+        res = solve(built, scenario.solver)
+        if res.has_solution:
+            relaxed = {s["key"]: s["missing"] for s in read_shortfalls(built)}
+    for s in pending:
+        if relaxed is not None and relaxed.get(s["key"], 0.0) < 0.5 * s["missing"]:
+            left = relaxed.get(s["key"], 0.0)
+            s["cause"] = "not enough budget" + (f" ({left:g} {s['unit']} would still be "
+                                                "missing without a budget limit)" if left
+                                                else "")
+        else:
+            s["cause"] = "not enough eligible floor area or space within reach"
+    return shortfalls
+
+
+def shortfall_text(s: dict) -> str:
+    """One line for a standard's shortfall."""
+    return (f"{s['label']}: {s['group_name']} ({s['level']}) has {s['achieved']:g} of "
+            f"{s['required']:g} {s['unit']}, short by {s['missing']:g} — {s['cause']}")

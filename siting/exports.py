@@ -19,8 +19,10 @@ import pandas as pd
 
 from siting.results import Plan
 
-PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "summary.json", "plan.xlsx",
-              "plan.gpkg", "map.png")
+PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
+              "plan.xlsx", "plan.gpkg", "map.png")
+SHORTFALL_COLUMNS = ["standard", "label", "level", "group", "group_name", "function",
+                     "required", "achieved", "missing", "unit", "cause"]
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -64,6 +66,32 @@ def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=4326)
 
 
+def shortfall_table(plan: Plan) -> pd.DataFrame:
+    """One row per standard missed (empty table with the columns if none)."""
+    return pd.DataFrame(plan.summary.get("shortfalls", []), columns=SHORTFALL_COLUMNS)
+
+
+def shortfall_zones(plan: Plan) -> pd.DataFrame:
+    """Communities concerned by a shortfall (a street's shortfall marks all its communities)."""
+    z = plan.data.zones
+    rows = []
+    for s in plan.summary.get("shortfalls", []):
+        if s["level"] == "community":
+            members = [s["group"]]
+        elif s["level"] == "street":
+            members = list(z.index[z["street"].astype(str) == s["group"]])
+        else:
+            members = list(z.index)
+        for zid in members:
+            rows.append({"zone_id": zid, "zone_name": z.at[zid, "name"],
+                         "street": z.at[zid, "street"], "standard": s["standard"],
+                         "level": s["level"], "missing": s["missing"], "unit": s["unit"],
+                         "cause": s["cause"], "lon": float(z.at[zid, "lon"]),
+                         "lat": float(z.at[zid, "lat"])})
+    return pd.DataFrame(rows, columns=["zone_id", "zone_name", "street", "standard", "level",
+                                       "missing", "unit", "cause", "lon", "lat"])
+
+
 def zone_summary(plan: Plan) -> pd.DataFrame:
     """One row per zone: households, population and coverage per function (wide)."""
     z = plan.data.zones
@@ -88,12 +116,16 @@ def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Pat
         write_csv(plan.sites, tmp / "sites.csv")
         write_csv(plan.assignments, tmp / "assignments.csv")
         write_csv(plan.zones, tmp / "zones.csv")
+        write_csv(shortfall_table(plan), tmp / "shortfalls.csv")
         write_json(plan.summary, tmp / "summary.json")
         _write_excel(plan, tmp / "plan.xlsx")
         zs = zone_summary(plan)
         sites = _points(plan.sites.drop(columns=[], errors="ignore"))
         sites.to_file(tmp / "plan.gpkg", layer="sites", driver="GPKG")
         _points(zs).to_file(tmp / "plan.gpkg", layer="zones", driver="GPKG")
+        sz = shortfall_zones(plan)
+        if len(sz):
+            _points(sz).to_file(tmp / "plan.gpkg", layer="shortfalls", driver="GPKG")
         if make_map:
             from siting.plots import plan_map
 
@@ -108,7 +140,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Pat
 def _summary_rows(summary: dict) -> pd.DataFrame:
     rows = []
     for k, v in summary.items():
-        if k in ("functions", "resolved_scenario", "inputs"):
+        if k in ("functions", "resolved_scenario", "inputs", "shortfalls"):
             continue
         rows.append({"key": k, "value": json.dumps(v, ensure_ascii=False)
                      if isinstance(v, dict | list) else v})
@@ -125,4 +157,5 @@ def _write_excel(plan: Plan, path: Path) -> None:
         plan.sites.to_excel(xw, sheet_name="sites", index=False)
         plan.assignments.to_excel(xw, sheet_name="assignments", index=False)
         plan.zones.to_excel(xw, sheet_name="zones", index=False)
+        shortfall_table(plan).to_excel(xw, sheet_name="shortfalls", index=False)
         _summary_rows(plan.summary).to_excel(xw, sheet_name="summary", index=False)

@@ -226,7 +226,8 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
                        channels=channels, options=options, demand=demand, pairs=pairs,
                        reach=reach,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
-                       meta={"detour_factor": scenario.distance.detour_factor})
+                       meta={"detour_factor": scenario.distance.detour_factor,
+                             "demand_growth": dict(scenario.demand_growth)})
 
 
 def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions: pd.DataFrame,

@@ -40,6 +40,26 @@ class Plan:
 
 
 
+def read_shortfalls(built: BuiltModel, tol: float = 1e-6) -> list[dict]:
+    """Every standard missed in the solved model: where, how much (cause added later)."""
+    m, info = built.model, built.standards_index
+    out = []
+    for k in m.SHORTFALLS:
+        meta = info.shortfalls[k]
+        req = float(meta["required"])
+        miss = float(pyo.value(m.shortfall[k]))
+        if miss <= tol * max(1.0, req):
+            continue
+        out.append({
+            "key": k, "standard": meta["standard"], "label": meta["label"],
+            "level": meta["level"], "group": meta["group"], "group_name": meta["group_name"],
+            "function": meta["function"], "required": round(req, 3),
+            "achieved": round(req - miss, 3), "missing": round(miss, 3), "unit": meta["unit"],
+            "cause": "",
+        })
+    return out
+
+
 def _clean(x: float) -> float:
     """Round away solver noise (1e-9) so exports are stable and readable."""
     v = round(float(x), 6)
@@ -55,6 +75,7 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     funcs = list(data.functions.index)
 
     chosen = [(j, k) for (j, k) in idx.options if pyo.value(m.build[j, k]) > 0.5]
+    complex_ids = {j for j in m.COMPLEX_SITES if pyo.value(m.complex[j]) > 0.5}
     units = {h: pyo.value(m.units[h]) for h in idx.hosts}
     if built.options.integer_units:
         units = {h: float(round(v)) for h, v in units.items()}
@@ -89,6 +110,9 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
             "capex": round(channel_cost + fit, 2), "opex_per_year": round(opex, 2),
             "lead_time_months": float(data.channels.at[k, "lead_time_months"]),
             "n_functions": sum(1 for f in funcs if units.get((j, f), 0.0) > 0),
+            "shared_area_m2": round(sum(idx.shared[key] * pyo.value(m.shared[key])
+                                        for key in idx.shared_of.get(j, [])), 2),
+            "complex": bool(j in complex_ids),
         }
         for f in funcs:
             row[f"units_{f}"] = units.get((j, f), 0.0)
@@ -98,7 +122,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         rows.append(row)
     cols = (["space_id", "space_name", "street", "kind", "ownership", "channel",
              "floor_area_m2", "usable_area_m2", "used_area_m2", "channel_cost", "fitout_cost",
-             "capex", "opex_per_year", "lead_time_months", "n_functions"]
+             "capex", "opex_per_year", "lead_time_months", "n_functions", "shared_area_m2",
+             "complex"]
             + [f"units_{f}" for f in funcs] + [f"served_{f}" for f in funcs] + ["lon", "lat"])
     sites = pd.DataFrame(rows, columns=cols).sort_values("space_id").reset_index(drop=True)
 
@@ -113,6 +138,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     zones = zones.sort_values(["zone_id", "function"]).reset_index(drop=True)
 
     summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
+    summary["shortfalls"] = read_shortfalls(built)
+    summary["n_complexes"] = len(complex_ids)
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],
                 zones=zones, summary=summary, data=data)

@@ -7,7 +7,12 @@ import time
 
 from siting.config import Scenario
 from siting.data import load_inputs
-from siting.diagnose import explain_infeasible, unreachable_demand
+from siting.diagnose import (
+    explain_infeasible,
+    explain_shortfalls,
+    shortfall_text,
+    unreachable_demand,
+)
 from siting.exceptions import InfeasibleError, SolverError
 from siting.model import SERVE_ALL_OBJECTIVES, build_model
 from siting.problem import ProblemData, prepare
@@ -38,14 +43,20 @@ def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
                 f"all demand, but {len(missing)} community-function demands have nothing within "
                 "walking distance:", missing)
     t0 = time.perf_counter()
-    built = build_model(data, scenario.model)
+    built = build_model(data, scenario.model, scenario.standards)
     timings["build"] = time.perf_counter() - t0
     result = solve(built, scenario.solver)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
              result.objective, result.mip_gap, result.runtime_s)
     if result.status == "infeasible":
-        shortfalls = explain_infeasible(data, scenario)
+        shortfalls = []
+        if scenario.standards.mode == "hard" and scenario.standards.any_soft:
+            soft = scenario.model_copy(update={"standards": scenario.standards.update(
+                mode="soft")})
+            shortfalls = _standard_shortfalls(data, soft)
+        if not shortfalls:
+            shortfalls = explain_infeasible(data, scenario)
         raise InfeasibleError(f"scenario {scenario.name!r} is infeasible "
                               f"({len(shortfalls)} shortfalls):", shortfalls)
     if not result.has_solution:
@@ -54,7 +65,26 @@ def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
                               f"({scenario.solver.time_limit_s:g} s) before finding any plan; "
                               "raise solver.time_limit_s")
         raise SolverError(f"scenario {scenario.name!r}: HiGHS ended with {result.termination}")
-    return extract(built, data, result, scenario, timings)
+    plan = extract(built, data, result, scenario, timings)
+    if plan.summary["shortfalls"]:
+        explain_shortfalls(data, scenario, plan.summary["shortfalls"])
+        for sf in plan.summary["shortfalls"]:
+            sf["what"] = shortfall_text(sf)
+    return plan
+
+
+def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:
+    """Shortfalls of the soft version of a scenario (why its hard version is infeasible)."""
+    from siting.results import read_shortfalls
+
+    built = build_model(data, soft.model, soft.standards)
+    res = solve(built, soft.solver)
+    if not res.has_solution:
+        return []
+    out = explain_shortfalls(data, soft, read_shortfalls(built))
+    for sf in out:
+        sf["what"] = shortfall_text(sf)
+    return out
 
 
 def plan_scenario(scenario: Scenario) -> Plan:

@@ -147,10 +147,42 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
                                                    f"{fn.at[f, 'max_units']:g}]"))
             used += u * float(fn.at[f, "area_per_unit_m2"])
             fit += u * float(fn.at[f, "fitout_cost_per_unit"])
-        usable = gross * float(cr["usable_factor"])
-        if used > usable + _tol(usable) + AREA_TOL_M2:
-            v.append(Violation("floor_area", where, f"functions need {used:g} m² but only "
-                                                    f"{usable:g} m² is usable"))
+        std = scen.standards
+        usable = gross * float(cr["usable_factor"]) * (1.0 - std.office_share)
+        units_here = {f: float(r.get(f"units_{f}", 0.0) or 0.0) for f in fn.index}
+        shared = float(r.get("shared_area_m2", 0.0) or 0.0)
+        can_share = sum(su.factor * min(units_here.get(su.functions[0], 0.0)
+                                        * float(fn.at[su.functions[0], "area_per_unit_m2"]),
+                                        units_here.get(su.functions[1], 0.0)
+                                        * float(fn.at[su.functions[1], "area_per_unit_m2"]))
+                        for su in std.shared_use
+                        if su.functions[0] in fn.index and su.functions[1] in fn.index)
+        if shared > can_share + AREA_TOL_M2:
+            v.append(Violation("shared_use", where, f"claims {shared:g} m² shared between "
+                                                    f"functions, the rules allow {can_share:g}"))
+        if used - shared > usable + _tol(usable) + AREA_TOL_M2:
+            v.append(Violation("floor_area", where, f"functions need {used - shared:g} m² but "
+                                                    f"only {usable:g} m² is usable for services"))
+        min_m2 = float(std.min_facility_m2.get(c, 0.0))
+        if gross < min_m2 - AREA_TOL_M2:
+            v.append(Violation("min_size", where, f"{gross:g} m² is below the {min_m2:g} m² "
+                                                  f"minimum for a {c} facility"))
+        for f, attrs in std.function_requirements.items():
+            if units_here.get(f, 0.0) > 0:
+                for attr in attrs:
+                    if not bool(sp.get(attr, False)):
+                        v.append(Violation("requirements", where, f"hosts {f}, which needs "
+                                                                  f"{attr}, and the space has "
+                                                                  "none"))
+        if std.complexes.enabled and bool(r.get("complex", False)):
+            cx = std.complexes
+            hosted = {f for f, u in units_here.items() if u > 0}
+            groups = sum(1 for fs in cx.core_groups.values() if hosted & set(fs))
+            if gross < cx.min_m2 - AREA_TOL_M2 or len(hosted) < cx.min_functions \
+                    or groups < cx.min_core_groups:
+                v.append(Violation("complex", where, f"named a complex with {gross:g} m², "
+                                                     f"{len(hosted)} functions and {groups} "
+                                                     "core groups"))
         cpm = sp["cost_per_m2"] if pd.notna(sp.get("cost_per_m2")) else cr["cost_per_m2"]
         fix = sp["fixed_cost"] if pd.notna(sp.get("fixed_cost")) else cr["fixed_cost"]
         capex = (float(fix) + float(cpm) * gross) * float(cr["cost_multiplier"]) + fit

@@ -8,15 +8,20 @@ matters: families use the capital-cost expression, the objective uses the famili
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from siting.config import ModelOptions
+from siting.config import ModelOptions, Standards
 from siting.model.capacity import add_capacity_constraints
-from siting.model.objective import add_objective
+from siting.model.objective import add_objective, objective_scales
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
 from siting.model.sets import ModelIndex, build_index
+from siting.model.standards import (
+    StandardsIndex,
+    add_standard_constraints,
+    add_standard_variables,
+)
 from siting.model.siting import (
     add_budget_constraint,
     add_count_constraints,
@@ -36,15 +41,22 @@ class BuiltModel:
     model: pyo.ConcreteModel
     index: ModelIndex
     options: ModelOptions
+    standards: Standards = field(default_factory=Standards)
+    standards_index: StandardsIndex = field(default_factory=StandardsIndex)
 
 
-def build_model(data: ProblemData, opts: ModelOptions) -> BuiltModel:
-    """Build the siting MIP for ``data`` under ``opts``."""
-    idx = build_index(data, opts)
+def build_model(data: ProblemData, opts: ModelOptions,
+                standards: Standards | None = None) -> BuiltModel:
+    """Build the siting MIP for ``data`` under ``opts`` and planning ``standards``."""
+    std = standards or Standards()
+    idx = build_index(data, opts, std)
     m = pyo.ConcreteModel(name="siting")
+    weight = data.functions["weight"].astype(float).to_dict()
+    walking_limit = data.functions["walking_limit_m"].astype(float).to_dict()
     # 1. sets and variables
     add_sets(m, idx)
     add_variables(m, idx, opts)
+    info = add_standard_variables(m, idx, data, opts, std)
     # 2. expressions used by several families
     m.capex = pyo.Expression(expr=capex_expression(m, idx))
     # 3. constraint families
@@ -53,7 +65,8 @@ def build_model(data: ProblemData, opts: ModelOptions) -> BuiltModel:
     add_capacity_constraints(m, idx, opts)
     add_service_constraints(m, idx, opts)
     add_budget_constraint(m, idx, opts)
+    scale = objective_scales(idx, opts, weight, walking_limit).primary(opts.objective)
+    add_standard_constraints(m, idx, data, opts, std, info, scale)
     # 4. objective
-    add_objective(m, idx, opts, weight=data.functions["weight"].astype(float).to_dict(),
-                  walking_limit=data.functions["walking_limit_m"].astype(float).to_dict())
-    return BuiltModel(model=m, index=idx, options=opts)
+    add_objective(m, idx, opts, weight=weight, walking_limit=walking_limit)
+    return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info)

@@ -23,12 +23,20 @@ def add_capacity_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelO
 
     :math:`a_f` is the building area per unit, :math:`\phi_k` the channel's usable-area
     factor and :math:`U_{jf}` the tight unit bound of :func:`siting.model.sets.build_index`.
+    With standards, the right-hand side is scaled by the service share
+    :math:`1-\omega` (``office_share``) and the left-hand side reduced by floor area shared
+    between functions used at different hours (:mod:`siting.model.standards`).
     """
     spaces_with_hosts = [j for j in idx.spaces if j in idx.hosts_of]
-    m.capacity_area = pyo.Constraint(
-        spaces_with_hosts,
-        rule=lambda m, j: sum(idx.area_per_unit[f] * m.units[j, f] for _, f in idx.hosts_of[j])
-        <= sum(idx.usable[o] * m.gross[o] for o in idx.options_of[j]))
+
+    def area_rule(m, j):
+        used = sum(idx.area_per_unit[f] * m.units[j, f] for _, f in idx.hosts_of[j])
+        for key in idx.shared_of.get(j, []):
+            used = used - idx.shared[key] * m.shared[key]
+        return used <= idx.service_share * sum(idx.usable[o] * m.gross[o]
+                                               for o in idx.options_of[j])
+
+    m.capacity_area = pyo.Constraint(spaces_with_hosts, rule=area_rule)
     m.capacity_units_max = pyo.Constraint(
         m.HOSTS, rule=lambda m, j, f: m.units[j, f] <= idx.units_ub[(j, f)] * m.host[j, f])
     lb_hosts = [h for h in idx.hosts if idx.units_lb[h] > 0]

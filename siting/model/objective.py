@@ -30,6 +30,8 @@ nothing. Set ``tie_break: 0`` for a pure primary objective.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
 from siting.config import ModelOptions
@@ -44,29 +46,58 @@ def coverage_weights(idx: ModelIndex, weight: dict[str, float]) -> dict[str, flo
     return {f: weight[f] / total[f] for f in total if total[f] > 0}
 
 
+@dataclass(frozen=True)
+class Scales:
+    """Reference magnitudes: :math:`W`, :math:`\bar C`, :math:`\bar L`, and the primary's."""
+
+    wsum: float
+    cbar: float
+    lbar: float
+
+    def primary(self, objective: str) -> float:
+        return {"max_coverage": self.wsum, "min_cost": self.cbar}.get(objective, self.lbar)
+
+
+def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, float],
+                     walking_limit: dict[str, float]) -> Scales:
+    """The scales used by the tie-break and by standards' shortfall penalties."""
+    cw = coverage_weights(idx, weight)
+    wsum = sum(weight[f] for f in cw) or 1.0
+    cbar = opts.budget if opts.budget else idx.max_capex
+    far: dict[str, float] = {}
+    for f, d in zip(idx.pair_function, idx.pair_distance):
+        far[f] = max(far.get(f, 0.0), d)
+    lbar = sum(d * min(walking_limit[f], far.get(f, 0.0)) for (_, f), d in idx.demand.items())
+    return Scales(wsum=wsum, cbar=max(cbar, 1.0), lbar=lbar or 1.0)
+
+
 def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
                   weight: dict[str, float], walking_limit: dict[str, float]) -> None:
-    """Add ``m.objective`` and the expressions ``m.coverage_score`` and ``m.walk_total``."""
+    """Add ``m.objective`` and the expressions ``m.coverage_score`` and ``m.walk_total``.
+
+    Standards contribute ``m.standards_penalty`` (shortfalls, always against the primary) and
+    ``m.standards_bonus`` (preferred complexes), built by :mod:`siting.model.standards`.
+    """
     tau = opts.tie_break
-    cbar = opts.budget if opts.budget else idx.max_capex
+    sc = objective_scales(idx, opts, weight, walking_limit)
+    cbar, lbar, wsum = sc.cbar, sc.lbar, sc.wsum
     cw = coverage_weights(idx, weight)
     pf, pd_, pc = idx.pair_function, idx.pair_distance, idx.pair_cost
     m.coverage_score = pyo.Expression(expr=sum(cw.get(pf[p], 0.0) * m.serve[p]
                                                for p in range(idx.n_pairs)))
     m.walk_total = pyo.Expression(expr=sum(pd_[p] * m.serve[p] for p in range(idx.n_pairs)))
     pair_cost = sum(pc[p] * m.serve[p] for p in range(idx.n_pairs) if pc[p] != 0.0)
-    lbar = sum(d * walking_limit[f] for (_, f), d in idx.demand.items()) or 1.0
+    extra = m.standards_penalty - m.standards_bonus  # to be minimised
     if opts.objective == "max_coverage":
-        wsum = sum(weight[f] for f in cw) or 1.0
         expr = m.coverage_score - (tau * wsum / cbar) * m.capex if tau else m.coverage_score
-        m.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
+        m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
     elif opts.objective == "min_cost":
         expr = m.capex + pair_cost
         if tau:
             expr = expr + (tau * cbar / lbar) * m.walk_total
-        m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+        m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)
     else:  # min_distance
         expr = m.walk_total + pair_cost
         if tau:
             expr = expr + (tau * lbar / cbar) * m.capex
-        m.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
+        m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)

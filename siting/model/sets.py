@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from siting.config import ModelOptions
+from siting.config import ModelOptions, Standards
 from siting.problem import ProblemData
 
 
@@ -51,6 +51,14 @@ class ModelIndex:
     pairs_of_existing: dict[tuple[str, str], list[int]]
     pairs_of_demand: dict[tuple[str, str], list[int]]
     existing_capacity: dict[tuple[str, str], float]
+    min_gross: dict[tuple[str, str], float]
+    """Smallest gross area of an opened facility (``standards.min_facility_m2``)."""
+    shared: dict[tuple[str, str, str], float]
+    """(space, f, g) -> sharing factor, for function pairs allowed to share floor area that
+    the space may both host."""
+    shared_of: dict[str, list[tuple[str, str, str]]]
+    service_share: float
+    """Share of usable area available to services (1 - ``standards.office_share``)."""
     max_capex: float
     """Capital cost of taking every option at its largest and every unit: a scale for the
     tie-break and the budget-free case."""
@@ -60,7 +68,8 @@ class ModelIndex:
         return len(self.pair_zone)
 
 
-def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
+def build_index(data: ProblemData, opts: ModelOptions,
+                standards: Standards | None = None) -> ModelIndex:
     """Compute sets, bounds and pair groupings; drop what can never be used.
 
     A function f fits in space j only if its smallest size fits the largest usable area any
@@ -72,8 +81,15 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
 
     where :math:`A_j = \\max_k \\phi_k G_{jk}` is the largest usable area. The last term is
     exact: units beyond the demand that can reach j serve nobody, so no optimum needs them.
+
+    Standards act here where they remove choices outright: an option whose largest area is
+    below the channel's minimum facility size is dropped, and a function is not hosted in a
+    space lacking an attribute it requires (e.g. a ground floor).
     """
+    std = standards or Standards()
     opt = data.options
+    min_size = {o: float(std.min_facility_m2.get(o[1], 0.0)) for o in opt.index}
+    opt = opt[[opt.at[o, "max_gross_m2"] >= min_size[o] - 1e-9 for o in opt.index]]
     options = list(opt.index)
     max_gross = dict(zip(options, opt["max_gross_m2"].astype(float)))
     usable = dict(zip(options, opt["usable_factor"].astype(float)))
@@ -83,7 +99,9 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
     for o in options:
         options_of[o[0]].append(o)
     spaces = sorted(options_of)
-    max_usable = {j: max(usable[o] * max_gross[o] for o in options_of[j]) for j in spaces}
+    share = 1.0 - std.office_share
+    max_usable = {j: share * max(usable[o] * max_gross[o] for o in options_of[j])
+                  for j in spaces}
 
     fn = data.functions
     area = fn["area_per_unit_m2"].astype(float).to_dict()
@@ -99,7 +117,10 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
                                            pairs["function"][is_space])])
              .groupby(["site_id", "function"])["d"].sum())
     hosts, ub, lb = [], {}, {}
+    needs = std.function_requirements
     for (j, f), reachable in reach.items():
+        if any(not bool(data.spaces.at[j, attr]) for attr in needs.get(f, [])):
+            continue
         lo = max(umin[f], 1)
         cap = min(umax[f], math.floor(max_usable[j] / area[f] + 1e-9),
                   max(umin[f], math.ceil(reachable - 1e-9)))
@@ -111,6 +132,16 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
     hosts_of: dict[str, list] = defaultdict(list)
     for h in hosts:
         hosts_of[h[0]].append(h)
+
+    shared: dict[tuple[str, str, str], float] = {}
+    for su in std.shared_use:
+        f, g = su.functions
+        for j in spaces:
+            if (j, f) in host_set and (j, g) in host_set:
+                shared[(j, f, g)] = float(su.factor)
+    shared_of: dict[str, list] = defaultdict(list)
+    for key in shared:
+        shared_of[key[0]].append(key)
 
     ex_cap = {k: float(v) for k, v in data.existing_capacity.items()}
     keep = np.array([(s, f) in host_set or (s, f) in ex_cap
@@ -138,5 +169,7 @@ def build_index(data: ProblemData, opts: ModelOptions) -> ModelIndex:
         pair_cost=kept["cost_per_unit"].astype(float).tolist(),
         pairs_of_host=dict(pairs_of_host), pairs_of_existing=dict(pairs_of_existing),
         pairs_of_demand=dict(pairs_of_demand), existing_capacity=ex_cap,
+        min_gross={o: min_size[o] for o in options if min_size[o] > 0}, service_share=share,
+        shared=shared, shared_of=dict(shared_of),
         max_capex=max(max_capex, 1.0),
     )
