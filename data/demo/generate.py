@@ -247,6 +247,29 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# Share of spaces of each kind with ground-floor (or low-floor) access and with an entrance of
+# their own. Estimates (E): shop fronts and detached buildings mostly have both; rooms inside
+# residential or office buildings often have neither. New builds are designed for them.
+ACCESS = {"community_room": (0.7, 0.4), "shop_front": (0.95, 0.95), "office": (0.3, 0.4),
+          "idle_factory": (0.9, 0.8), "warehouse": (0.9, 0.8), "school": (0.9, 0.7),
+          "state_building": (0.5, 0.5), "collective_building": (0.6, 0.5),
+          "vacant_parcel": (1.0, 1.0)}
+
+
+def add_access(seed: int, spaces: pd.DataFrame) -> pd.DataFrame:
+    """Draw ``ground_floor`` and ``own_entrance`` from a stream of their own, so adding them
+    left every other column of the demo unchanged."""
+    rng = np.random.default_rng([seed, 1])
+    p = np.array([ACCESS[k] for k in spaces["kind"]])
+    draws = rng.random((len(spaces), 2)) < p
+    spaces = spaces.copy()
+    cols = list(spaces.columns)
+    at = cols.index("buildable_area_m2") + 1
+    spaces.insert(at, "ground_floor", np.where(draws[:, 0], "true", "false"))
+    spaces.insert(at + 1, "own_entrance", np.where(draws[:, 1], "true", "false"))
+    return spaces
+
+
 def main(argv: list[str] | None = None) -> None:
     """Generate the three tables for ``--seed`` into ``--out`` and print a short summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -257,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     zones = make_zones(rng)
     spaces = make_spaces(rng, zones)
     existing = make_existing(rng, zones)
+    spaces = add_access(args.seed, spaces)
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(zones.drop(columns=["_x", "_y", "_c"]), args.out / "zones.csv")
     write_csv(spaces, args.out / "spaces.csv")

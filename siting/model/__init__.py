@@ -17,16 +17,16 @@ from siting.model.capacity import add_capacity_constraints
 from siting.model.objective import add_objective, objective_scales
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
 from siting.model.sets import ModelIndex, build_index
-from siting.model.standards import (
-    StandardsIndex,
-    add_standard_constraints,
-    add_standard_variables,
-)
 from siting.model.siting import (
     add_budget_constraint,
     add_count_constraints,
     add_siting_constraints,
     capex_expression,
+)
+from siting.model.standards import (
+    StandardsIndex,
+    add_standard_constraints,
+    add_standard_variables,
 )
 from siting.model.variables import add_sets, add_variables
 from siting.problem import ProblemData
