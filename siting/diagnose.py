@@ -157,14 +157,17 @@ def explain_shortfalls(data: ProblemData, scenario: Scenario, shortfalls: list[d
         res = solve(built, scenario.solver)
         if res.has_solution:
             relaxed = {s["key"]: s["missing"] for s in read_shortfalls(built)}
+    space = "not enough eligible floor area or space within reach"
     for s in pending:
-        if relaxed is not None and relaxed.get(s["key"], 0.0) < 0.5 * s["missing"]:
-            left = relaxed.get(s["key"], 0.0)
-            s["cause"] = "not enough budget" + (f" ({left:g} {s['unit']} would still be "
-                                                "missing without a budget limit)" if left
-                                                else "")
+        left = relaxed.get(s["key"], 0.0) if relaxed is not None else s["missing"]
+        tol = 1e-6 * max(1.0, s["required"])
+        if left <= tol:
+            s["cause"] = "not enough budget"
+        elif left < s["missing"] - tol:
+            s["cause"] = (f"not enough budget for {s['missing'] - left:g} {s['unit']}; "
+                          f"for the other {left:g}: {space}")
         else:
-            s["cause"] = "not enough eligible floor area or space within reach"
+            s["cause"] = space
     return shortfalls
 
 

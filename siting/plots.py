@@ -99,6 +99,16 @@ def plan_map(plan: Plan, ax=None, *, extent=None, title: str | None = None,
             handles.append(Line2D([], [], ls="", marker=marker, markersize=9,
                                   markerfacecolor=color, markeredgecolor="black",
                                   label=f"{label} ({len(ids)})"))
+        from siting.exports import shortfall_zones
+
+        sz = shortfall_zones(plan)
+        if len(sz):
+            ids = sz["zone_id"].unique()
+            ax.scatter(z.loc[ids, "x"], z.loc[ids, "y"], s=size[ids] * 1.8, facecolors="none",
+                       edgecolors="#b2182b", lw=1.2, zorder=3)
+            handles.append(Line2D([], [], ls="", marker="o", markerfacecolor="none",
+                                  markeredgecolor="#b2182b", markersize=9,
+                                  label=f"standard not met 未达标 ({len(ids)})"))
         handles.append(Line2D([], [], ls="", marker="x", color="#999999",
                               label="candidate not chosen 未选"))
         if len(data.existing):

@@ -242,7 +242,8 @@ def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions:
     """
     zones = zones.copy()
     for col, default in (("name", None), ("street", ""), ("households", 1.0),
-                         ("population", 1.0), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
+                         ("population", 1.0), ("pop_0_3", 0.0), ("pop_60_plus", 0.0),
+                         ("existing_service_m2", 0.0), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
                          ("lat", 0.0)):
         if col not in zones.columns:
             zones[col] = zones.index if default is None else default
@@ -273,4 +274,6 @@ def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions:
                        channels=channels, options=eligible_options(spaces, channels),
                        demand=demand, pairs=pairs[["zone_id", "site_id", "function",
                                                    "distance_m", "cost_per_unit"]],
+                       reach=pairs[["zone_id", "site_id", "distance_m"]].drop_duplicates(
+                           ["zone_id", "site_id"]).reset_index(drop=True),
                        crs=None, distance_method=distance_method, meta=meta or {})

@@ -6,6 +6,7 @@ Only reads variable values after :mod:`siting.solve` reported a feasible solutio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -189,8 +190,8 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
                          ["demand"] for f in fn.index if per_function[f]["demand"] > 0) / wsum, 6)
 
     chosen = list(sites["space_id"]) + list(data.existing.index)
-    inputs = {k: {"path": v, "sha256": file_sha256(v)} for k, v in
-              scenario.data.model_dump(mode="json").items() if v is not None}
+    inputs = {k: {"path": v, "sha256": file_sha256(v) if Path(v).is_file() else None}
+              for k, v in scenario.data.model_dump(mode="json").items() if v is not None}
     if scenario.distance.table is not None:
         p = str(scenario.distance.table)
         inputs["distance_table"] = {"path": p, "sha256": file_sha256(p)}

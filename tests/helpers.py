@@ -47,12 +47,16 @@ def function_table(rows: dict[str, dict]) -> pd.DataFrame:
 
 def tiny_problem(spaces: list[dict], zones: dict[str, dict[str, float]],
                  dist: dict[tuple[str, str], float], functions: dict[str, dict],
-                 existing: list[dict] | None = None) -> ProblemData:
+                 existing: list[dict] | None = None,
+                 zone_attrs: dict[str, dict] | None = None) -> ProblemData:
     """spaces: dicts with space_id, kind, ownership, floor_area_m2[, buildable_area_m2];
     zones: zone_id -> {function: demand}; dist: (zone_id, site_id) -> metres."""
     fn = function_table(functions)
     sp = pd.DataFrame(spaces).set_index("space_id")
     z = pd.DataFrame(index=pd.Index(list(zones), name="zone_id"))
+    for zid, attrs in (zone_attrs or {}).items():
+        for k, v in attrs.items():
+            z.loc[zid, k] = v
     demand = pd.Series({(zid, f): d for zid, fs in zones.items() for f, d in fs.items()},
                        dtype=float)
     ex = None
@@ -140,14 +144,14 @@ def brute_force(data: ProblemData, opts: ModelOptions) -> tuple[float, float]:
     return best
 
 
-def solve_tiny(data: ProblemData, **opts):
-    """Build and solve with the real pipeline; return (plan, built result)."""
-    from siting.config import SolverOptions
+def solve_tiny(data: ProblemData, standards: dict | None = None, **opts):
+    """Build and solve with the real pipeline; return (built model, solve result)."""
+    from siting.config import SolverOptions, Standards
     from siting.model import build_model
     from siting.solve import solve
 
     mo = ModelOptions(**opts)
-    built = build_model(data, mo)
+    built = build_model(data, mo, Standards.model_validate(standards or {}))
     res = solve(built, SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60))
     return built, res
 

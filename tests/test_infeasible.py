@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+
 import pytest
 from helpers import tiny_problem
 
-from siting.config import ModelOptions, Scenario
+from siting.config import ModelOptions, Scenario, Standards
 from siting.exceptions import InfeasibleError
 from siting.run import plan_problem
 
@@ -54,3 +58,54 @@ def test_floor_area_shortfall_cause():
     (s,) = exc.value.shortfalls
     assert s["missing"] == pytest.approx(24)
     assert "floor area" in s["cause"]
+
+
+def test_standard_shortfalls_name_community_amount_and_cause():
+    # Z1 (1,000 households) needs 300 m2 of service space within 500 m; its only room gives
+    # 120 m2 -> 180 m2 missing for lack of space. Z2 has no space within 500 m at all.
+    fn = {"f": {"area_per_unit_m2": 1.0, "max_units": 10}}
+    data = tiny_problem([ROOM], {"Z1": {"f": 5}, "Z2": {"f": 5}},
+                        {("Z1", "S1"): 100, ("Z2", "S1"): 800}, fn,
+                        zone_attrs={"Z1": {"households": 1000.0, "name": "东园社区"},
+                                    "Z2": {"households": 500.0, "name": "西园社区"}})
+    std = {"community_space": {"enabled": True, "walking_limit_m": 500}}
+    s = scenario(budget=1e7).model_copy(update={"standards": Standards.model_validate(std)})
+    plan = plan_problem(data, s)
+    short = {x["group"]: x for x in plan.summary["shortfalls"]}
+    assert short["Z1"]["missing"] == pytest.approx(180)
+    assert short["Z1"]["group_name"] == "东园社区"
+    assert "floor area" in short["Z1"]["cause"]
+    assert short["Z2"]["missing"] == pytest.approx(150)
+    assert "no eligible candidate space within 500 m" in short["Z2"]["cause"]
+    # the same with too little money: the cause becomes the budget
+    s2 = scenario(budget=120_000).model_copy(update={"standards": Standards.model_validate(std)})
+    z1 = next(x for x in plan_problem(data, s2).summary["shortfalls"] if x["group"] == "Z1")
+    assert z1["cause"].startswith("not enough budget")
+    # hard mode refuses the scenario with the same list
+    hard = Standards.model_validate({**std, "mode": "hard"})
+    with pytest.raises(InfeasibleError) as exc:
+        plan_problem(data, scenario(budget=1e7).model_copy(update={"standards": hard}))
+    assert {x["group"] for x in exc.value.shortfalls} == {"Z1", "Z2"}
+    assert "东园社区" in str(exc.value)
+
+
+def test_shortfalls_exported(tmp_path):
+    import pyogrio
+
+    from siting.exports import write_plan
+
+    fn = {"f": {"area_per_unit_m2": 1.0, "max_units": 10}}
+    data = tiny_problem([ROOM], {"Z1": {"f": 5}}, {("Z1", "S1"): 100}, fn,
+                        zone_attrs={"Z1": {"households": 1000.0, "name": "东园社区",
+                                           "lon": 120.1, "lat": 30.2}})
+    std = Standards.model_validate({"community_space": {"enabled": True}})
+    plan = plan_problem(data, scenario(budget=1e7).model_copy(update={"standards": std}))
+    write_plan(plan, tmp_path)
+    sf = pd.read_csv(tmp_path / "shortfalls.csv", encoding="utf-8-sig")
+    assert list(sf["group_name"]) == ["东园社区"]
+    assert sf["missing"].iloc[0] == pytest.approx(180)
+    assert "shortfalls" in {n for n, _ in pyogrio.list_layers(tmp_path / "plan.gpkg")}
+    with pd.ExcelFile(tmp_path / "plan.xlsx") as xl:
+        assert "shortfalls" in xl.sheet_names
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["shortfalls"][0]["standard"] == "community_space"
