@@ -212,6 +212,42 @@ class Standards(_Strict):
                 or (self.complexes.enabled and self.complexes.one_per_street))
 
 
+class YearTarget(_Strict):
+    """By ``year``, at least ``communities`` communities are covered: each of ``functions``
+    (all enabled ones if empty) served to at least ``min_share`` of its demand."""
+
+    year: int
+    communities: int = Field(ge=0)
+    functions: list[str] = Field(default_factory=list)
+    min_share: float = Field(1.0, gt=0, le=1)
+
+
+class Phasing(_Strict):
+    """A plan over several years: yearly budgets, channel lead times, yearly targets.
+
+    A project started in year t with a lead time of L months opens in year
+    t + ceil(L / 12) - 1 (projects start at the beginning of a year and open by the end of
+    it). Channel costs are paid in the start year, fit-out in the opening year.
+    """
+
+    enabled: bool = False
+    years: list[int] = Field(default_factory=list)
+    budget_per_year: dict[int, float] = Field(default_factory=dict)
+    carry_over: bool = True
+    """Money not spent in a year may be spent later (cumulative budget rows)."""
+    targets: list[YearTarget] = Field(default_factory=list)
+    early_weight: float = Field(1e-3, ge=0)
+    """Weight of earlier years' coverage (relative to the final year's) in the objective:
+    among plans equally good at the end, prefer the one that serves people sooner."""
+
+    @field_validator("years")
+    @classmethod
+    def _sorted_years(cls, v: list[int]) -> list[int]:
+        if v != sorted(set(v)):
+            raise ValueError("years must be increasing and distinct, e.g. [2025, 2026, 2027]")
+        return v
+
+
 class Scenario(_Strict):
     """One resolved scenario: data, options and overrides."""
 
@@ -226,6 +262,24 @@ class Scenario(_Strict):
     functions: dict[str, FunctionOverride] = Field(default_factory=dict)
     channels: dict[str, ChannelOverride] = Field(default_factory=dict)
     standards: Standards = Standards()
+    phasing: Phasing = Phasing()
+
+    @field_validator("phasing")
+    @classmethod
+    def _phasing_complete(cls, v: Phasing) -> Phasing:
+        if not v.enabled:
+            return v
+        if not v.years:
+            raise ValueError("phasing.years is empty")
+        missing = [y for y in v.years if y not in v.budget_per_year]
+        extra = [y for y in v.budget_per_year if y not in v.years]
+        if missing or extra:
+            raise ValueError(f"budget_per_year must give every year of {v.years} "
+                             f"(missing {missing}, not a plan year {extra})")
+        bad = [t.year for t in v.targets if t.year not in v.years]
+        if bad:
+            raise ValueError(f"target years {bad} are not plan years {v.years}")
+        return v
 
     @field_validator("demand_growth")
     @classmethod

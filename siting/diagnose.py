@@ -51,7 +51,7 @@ def _elastic_served(data: ProblemData, scenario: Scenario, relax_limits: bool
     if relax_limits:
         changes.update(budget=None, n_spaces=None, max_spaces=None)
     opts = scenario.model.update(**changes)
-    built = build_model(data, opts, scenario.standards.update(mode="soft"))
+    built = build_model(data, opts, scenario.standards.update(mode="soft"), scenario.phasing)
     res = solve(built, scenario.solver)
     if not res.has_solution:
         return None
@@ -153,7 +153,9 @@ def explain_shortfalls(data: ProblemData, scenario: Scenario, shortfalls: list[d
     relaxed: dict[str, float] | None = None
     if limited:
         opts = scenario.model.update(budget=None, n_spaces=None, max_spaces=None)
-        built = build_model(data, opts, scenario.standards.update(mode="soft"))
+        unlimited = scenario.phasing.update(
+            budget_per_year={y: 1e15 for y in scenario.phasing.years})
+        built = build_model(data, opts, scenario.standards.update(mode="soft"), unlimited)
         res = solve(built, scenario.solver)
         if res.has_solution:
             relaxed = {s["key"]: s["missing"] for s in read_shortfalls(built)}

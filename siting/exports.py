@@ -92,6 +92,21 @@ def shortfall_zones(plan: Plan) -> pd.DataFrame:
                                        "missing", "unit", "cause", "lon", "lat"])
 
 
+def by_year_table(plan: Plan) -> pd.DataFrame:
+    """One row per plan year: spending, what starts and opens, coverage per function."""
+    rows = []
+    for y in plan.summary["by_year"]:
+        row = {"year": y["year"], "budget": y["budget"], "spend": y["spend"],
+               "started": "|".join(y["started"]), "opened": "|".join(y["opened"]),
+               "weighted_coverage": y["weighted_coverage"]}
+        row.update({f"coverage_{f}": c for f, c in y["coverage"].items()})
+        for n, tg in enumerate(y["targets"]):
+            row[f"target{n}_required"] = tg["communities_required"]
+            row[f"target{n}_covered"] = tg["communities_covered"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def zone_summary(plan: Plan) -> pd.DataFrame:
     """One row per zone: households, population and coverage per function (wide)."""
     z = plan.data.zones
@@ -140,7 +155,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Pat
 def _summary_rows(summary: dict) -> pd.DataFrame:
     rows = []
     for k, v in summary.items():
-        if k in ("functions", "resolved_scenario", "inputs", "shortfalls"):
+        if k in ("functions", "resolved_scenario", "inputs", "shortfalls", "by_year"):
             continue
         rows.append({"key": k, "value": json.dumps(v, ensure_ascii=False)
                      if isinstance(v, dict | list) else v})
@@ -158,4 +173,6 @@ def _write_excel(plan: Plan, path: Path) -> None:
         plan.assignments.to_excel(xw, sheet_name="assignments", index=False)
         plan.zones.to_excel(xw, sheet_name="zones", index=False)
         shortfall_table(plan).to_excel(xw, sheet_name="shortfalls", index=False)
+        if plan.summary.get("by_year"):
+            by_year_table(plan).to_excel(xw, sheet_name="by_year", index=False)
         _summary_rows(plan.summary).to_excel(xw, sheet_name="summary", index=False)

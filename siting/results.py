@@ -41,14 +41,56 @@ class Plan:
 
 
 
+def read_phasing(built: BuiltModel, data: ProblemData, sites: pd.DataFrame) -> dict:
+    """Start and opening year of each chosen space, and per year: what starts, what opens,
+    spending, coverage per function and communities covered for each target."""
+    from siting.model.phasing import years_to_open
+
+    m, idx, ph = built.model, built.index, built.phasing
+    start, opened = {}, {}
+    for j, k, t in m.OPEN_IN:
+        if pyo.value(m.open_in[j, k, t]) > 0.5:
+            opened[j] = int(t)
+            start[j] = int(t) - years_to_open(float(data.channels.at[k, "lead_time_months"]))
+    demand = data.demand.groupby(level="function").sum()
+    last = ph.years[-1]
+    by_year = []
+    for t in ph.years:
+        served: dict[str, float] = {}
+        for p in range(idx.n_pairs):
+            v = pyo.value(m.serve[p]) if t == last else pyo.value(m.serve_in[p, t])
+            f = idx.pair_function[p]
+            served[f] = served.get(f, 0.0) + v
+        cov = {f: round(served.get(f, 0.0) / demand[f], 6) for f in data.functions.index
+               if demand.get(f, 0) > 0}
+        w = data.functions["weight"]
+        targets = []
+        for n, tg in enumerate(ph.targets):
+            if tg.year == t:
+                got = sum(pyo.value(m.covered[n, i]) for i in data.zones.index)
+                targets.append({"communities_required": tg.communities,
+                                "communities_covered": int(round(got))})
+        by_year.append({
+            "year": int(t),
+            "started": sorted(j for j, y in start.items() if y == t),
+            "opened": sorted(j for j, y in opened.items() if y == t),
+            "spend": round(float(pyo.value(m.phasing_spend[t])), 2),
+            "budget": float(ph.budget_per_year[t]),
+            "coverage": cov,
+            "weighted_coverage": round(sum(w[f] * c for f, c in cov.items())
+                                       / float(w[list(cov)].sum()), 6) if cov else 0.0,
+            "targets": targets,
+        })
+    return {"start": start, "open": opened, "by_year": by_year}
+
+
 def read_shortfalls(built: BuiltModel, tol: float = 1e-6) -> list[dict]:
     """Every standard missed in the solved model: where, how much (cause added later)."""
     m, info = built.model, built.standards_index
     out = []
-    for k in m.SHORTFALLS:
-        meta = info.shortfalls[k]
+    for k, meta in info.shortfalls.items():
         req = float(meta["required"])
-        miss = float(pyo.value(m.shortfall[k]))
+        miss = float(pyo.value(getattr(m, meta.get("var", "shortfall"))[k]))
         if miss <= tol * max(1.0, req):
             continue
         out.append({
@@ -140,6 +182,13 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
 
     summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
     summary["shortfalls"] = read_shortfalls(built)
+    if built.phasing.enabled:
+        years = read_phasing(built, data, sites)
+        sites.insert(sites.columns.get_loc("lead_time_months") + 1, "start_year",
+                     sites["space_id"].map(years["start"]))
+        sites.insert(sites.columns.get_loc("start_year") + 1, "open_year",
+                     sites["space_id"].map(years["open"]))
+        summary["by_year"] = years["by_year"]
     summary["n_complexes"] = len(complex_ids)
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],

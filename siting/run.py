@@ -43,15 +43,19 @@ def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
                 f"all demand, but {len(missing)} community-function demands have nothing within "
                 "walking distance:", missing)
     t0 = time.perf_counter()
-    built = build_model(data, scenario.model, scenario.standards)
+    built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
     timings["build"] = time.perf_counter() - t0
-    result = solve(built, scenario.solver)
+    warm = False
+    if scenario.phasing.enabled:
+        warm = _phased_start(built, data, scenario, timings)
+    result = solve(built, scenario.solver, warm_start=warm)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
              result.objective, result.mip_gap, result.runtime_s)
     if result.status == "infeasible":
         shortfalls = []
-        if scenario.standards.mode == "hard" and scenario.standards.any_soft:
+        if scenario.standards.mode == "hard" and (scenario.standards.any_soft
+                                                  or scenario.phasing.targets):
             soft = scenario.model_copy(update={"standards": scenario.standards.update(
                 mode="soft")})
             shortfalls = _standard_shortfalls(data, soft)
@@ -73,11 +77,30 @@ def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
     return plan
 
 
+def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -> bool:
+    """Solve the single-period plan (total budget) briefly and schedule it into years as a
+    starting solution of the phased model."""
+    from siting.model.warmstart import schedule_start
+
+    ph = scenario.phasing
+    total = sum(ph.budget_per_year.values())
+    budget = total if scenario.model.budget is None else min(total, scenario.model.budget)
+    t0 = time.perf_counter()
+    single = build_model(data, scenario.model.update(budget=budget), scenario.standards)
+    res = solve(single, scenario.solver.update(time_limit_s=max(
+        5.0, scenario.solver.time_limit_s / 3)))
+    timings["phasing_start"] = time.perf_counter() - t0
+    if not res.has_solution:
+        return False
+    schedule_start(built, single, data)
+    return True
+
+
 def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:
     """Shortfalls of the soft version of a scenario (why its hard version is infeasible)."""
     from siting.results import read_shortfalls
 
-    built = build_model(data, soft.model, soft.standards)
+    built = build_model(data, soft.model, soft.standards, soft.phasing)
     res = solve(built, soft.solver)
     if not res.has_solution:
         return []

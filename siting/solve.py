@@ -1,4 +1,5 @@
-"""Solve a built model with HiGHS (through Pyomo's ``highs`` interface, which uses highspy).
+"""Solve a built model with HiGHS (through Pyomo's APPSI ``Highs`` interface, which uses
+highspy and accepts a starting solution).
 
 The solver is chosen here and only here. :func:`solve` never raises for an infeasible or
 stopped solve: it returns a :class:`SolveResult` saying what happened, and loads variable
@@ -13,8 +14,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from pyomo.contrib.solver.common.factory import SolverFactory
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.appsi.base import TerminationCondition
+from pyomo.contrib.appsi.solvers.highs import Highs
 
 from siting.config import SolverOptions
 from siting.exceptions import SolverError
@@ -53,35 +54,40 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def solve(built: BuiltModel, options: SolverOptions) -> SolveResult:
-    """Solve with HiGHS; load the incumbent plan into the model when there is one."""
-    opt = SolverFactory("highs")
+def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False) -> SolveResult:
+    """Solve with HiGHS; load the incumbent plan into the model when there is one.
+
+    With ``warm_start`` the variables' current values are handed to HiGHS as a starting
+    solution (a constructive plan, or the previous solve's), so a plan exists from the start.
+    """
+    opt = Highs()
     if not opt.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
-    highs_options = {"random_seed": options.seed, "mip_rel_gap": options.mip_rel_gap,
-                     "mip_abs_gap": options.mip_abs_gap}
-    kwargs = {"threads": options.threads} if options.threads else {}
+    opt.config.time_limit = options.time_limit_s
+    opt.config.mip_gap = options.mip_rel_gap
+    opt.config.load_solution = False
+    opt.config.warmstart = warm_start
+    opt.config.stream_solver = options.verbose
+    opt.highs_options = {"random_seed": options.seed, "mip_abs_gap": options.mip_abs_gap}
+    if options.threads:
+        opt.highs_options["threads"] = options.threads
     t0 = time.perf_counter()
     try:
-        res = opt.solve(built.model, tee=options.verbose, load_solutions=False,
-                        raise_exception_on_nonoptimal_result=False,
-                        time_limit=options.time_limit_s, rel_gap=options.mip_rel_gap,
-                        abs_gap=options.mip_abs_gap,
-                        solver_options=highs_options, **kwargs)
+        res = opt.solve(built.model)
     except Exception as exc:  # noqa: BLE001 - report any solver failure as a result
         log.exception("HiGHS failed")
         return SolveResult("error", False, None, None, None, time.perf_counter() - t0,
                            f"exception: {exc}", "highs")
     runtime = time.perf_counter() - t0
     tc = res.termination_condition
-    has_sol = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
-    if tc == TerminationCondition.convergenceCriteriaSatisfied:
+    obj = res.best_feasible_objective
+    has_sol = obj is not None and math.isfinite(obj)
+    if tc == TerminationCondition.optimal:
         status: Status = "optimal"
-    elif tc in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit,
-                TerminationCondition.interrupted):
+    elif tc in (TerminationCondition.maxTimeLimit, TerminationCondition.maxIterations,
+                TerminationCondition.interrupted, TerminationCondition.objectiveLimit):
         status = "time_limit"
-    elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible,
-                TerminationCondition.infeasibleOrUnbounded):
+    elif tc in (TerminationCondition.infeasible, TerminationCondition.infeasibleOrUnbounded):
         status = "infeasible"
     elif tc == TerminationCondition.unbounded:
         status = "unbounded"
@@ -89,11 +95,11 @@ def solve(built: BuiltModel, options: SolverOptions) -> SolveResult:
         status = "error"
     if has_sol:
         res.solution_loader.load_vars()
-    obj = res.incumbent_objective if has_sol else None
-    bound = res.objective_bound
+    bound = res.best_objective_bound
     bound = float(bound) if bound is not None and math.isfinite(bound) else None
     gap = relative_gap(obj, bound) if has_sol else None
     if status == "optimal" and gap is None:
         gap = 0.0
-    return SolveResult(status, has_sol, None if obj is None else float(obj), bound, gap,
-                       runtime, str(tc.name), f"highs {opt.version()}")
+    v = opt.version()
+    return SolveResult(status, has_sol, float(obj) if has_sol else None, bound, gap, runtime,
+                       tc.name, f"highs {'.'.join(map(str, v))}")

@@ -190,6 +190,7 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
         if abs(capex - float(r["capex"])) > 1e-4 * max(1.0, capex) + 0.05:
             v.append(Violation("cost", where, f"reported capex {float(r['capex']):,.2f} but "
                                               f"inputs give {capex:,.2f}"))
+    v += _check_phasing(scen, sites, ch, fn)
     if opts.budget is not None and total_capex > opts.budget + _tol(opts.budget):
         v.append(Violation("budget", "plan", f"capital cost {total_capex:,.0f} exceeds the "
                                              f"budget {opts.budget:,.0f}"))
@@ -305,4 +306,46 @@ def _check_assignments(scen, fn, sites, assign, zones, spaces, existing) -> list
                 v.append(Violation("fill_existing", f"site {e}",
                                    f"serves {float(served.get((e, f), 0.0)):g} {f}, capacity "
                                    f"{cap:g} must be filled"))
+    return v
+
+
+def _check_phasing(scen: Scenario, sites: pd.DataFrame, ch: pd.DataFrame, fn: pd.DataFrame
+                   ) -> list[Violation]:
+    """Opening year = start year + whole years of lead time; yearly spending within budget
+    (channel cost in the start year, fit-out in the opening year)."""
+    ph = scen.phasing
+    v: list[Violation] = []
+    if not ph.enabled:
+        return v
+    if not {"start_year", "open_year"} <= set(sites.columns):
+        return [Violation("phasing", "sites.csv", "phased plan without start_year/open_year")]
+    spend = {t: 0.0 for t in ph.years}
+    for _, r in sites.iterrows():
+        where = f"space {r['space_id']}"
+        c = str(r["channel"])
+        if c not in ch.index:
+            continue
+        lead = float(ch.at[c, "lead_time_months"])
+        years = max(0, int(np.ceil(lead / 12 - 1e-9)) - 1)
+        start, opened = int(r["start_year"]), int(r["open_year"])
+        if opened - start != years:
+            v.append(Violation("lead_time", where, f"{c} takes {lead:g} months: started "
+                                                   f"{start} it opens in {start + years}, "
+                                                   f"not {opened}"))
+        if start not in spend or opened not in spend:
+            v.append(Violation("lead_time", where, f"starts {start} / opens {opened}, outside "
+                                                   f"the plan years {ph.years}"))
+            continue
+        fit = sum(float(r.get(f"units_{f}", 0.0) or 0.0) * float(fn.at[f, "fitout_cost_per_unit"])
+                  for f in fn.index)
+        spend[start] += float(r["capex"]) - fit
+        spend[opened] += fit
+    cum_s = cum_b = 0.0
+    for t in ph.years:
+        cum_s, cum_b = cum_s + spend[t], cum_b + ph.budget_per_year[t]
+        s, b = (cum_s, cum_b) if ph.carry_over else (spend[t], ph.budget_per_year[t])
+        if s > b + _tol(b):
+            v.append(Violation("year_budget", str(t), f"spending {s:,.0f} exceeds the "
+                                                      f"{'cumulative ' if ph.carry_over else ''}"
+                                                      f"budget {b:,.0f}"))
     return v

@@ -224,3 +224,22 @@ def test_catches_unfilled_existing_facility(plan_dir, tmp_path):
         (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
 
     assert any(v.startswith("fill_existing") for v in tamper(plan_dir, tmp_path, go))
+
+
+def test_catches_lead_time_and_year_budget(plan_dir, tmp_path):
+    def go(d):
+        def f(df):
+            df["start_year"] = 2025
+            df["open_year"] = 2027  # no channel of the demo takes 2 years except new build
+            return df
+
+        edit_csv(d / "sites.csv", f)
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        s["resolved_scenario"]["phasing"] = {
+            "enabled": True, "years": [2025, 2026, 2027], "carry_over": False,
+            "budget_per_year": {"2025": 1e6, "2026": 1e6, "2027": 1e6}}
+        (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+
+    found = tamper(plan_dir, tmp_path, go)
+    assert any(v.startswith("lead_time") for v in found)
+    assert any(v.startswith("year_budget 2025") for v in found)

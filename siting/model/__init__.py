@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from siting.config import ModelOptions, Standards
+from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
-from siting.model.objective import add_objective, objective_scales
+from siting.model.objective import add_objective, coverage_weights, objective_scales
+from siting.model.phasing import add_phasing
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
 from siting.model.sets import ModelIndex, build_index
 from siting.model.siting import (
@@ -43,12 +44,15 @@ class BuiltModel:
     options: ModelOptions
     standards: Standards = field(default_factory=Standards)
     standards_index: StandardsIndex = field(default_factory=StandardsIndex)
+    phasing: Phasing = field(default_factory=Phasing)
 
 
-def build_model(data: ProblemData, opts: ModelOptions,
-                standards: Standards | None = None) -> BuiltModel:
-    """Build the siting MIP for ``data`` under ``opts`` and planning ``standards``."""
+def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,
+                phasing: Phasing | None = None) -> BuiltModel:
+    """Build the siting MIP for ``data`` under ``opts``, planning ``standards`` and
+    ``phasing`` (a plan over several years)."""
     std = standards or Standards()
+    ph = phasing or Phasing()
     idx = build_index(data, opts, std)
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
@@ -67,6 +71,9 @@ def build_model(data: ProblemData, opts: ModelOptions,
     add_budget_constraint(m, idx, opts)
     scale = objective_scales(idx, opts, weight, walking_limit).primary(opts.objective)
     add_standard_constraints(m, idx, data, opts, std, info, scale)
+    add_phasing(m, idx, data, opts, ph, info, scale, std.penalty,
+                coverage_weights(idx, weight), hard=std.mode == "hard")
     # 4. objective
     add_objective(m, idx, opts, weight=weight, walking_limit=walking_limit)
-    return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info)
+    return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
+                      phasing=ph)

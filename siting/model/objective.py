@@ -87,8 +87,9 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
                                                for p in range(idx.n_pairs)))
     m.walk_total = pyo.Expression(expr=sum(pd_[p] * m.serve[p] for p in range(idx.n_pairs)))
     pair_cost = sum(pc[p] * m.serve[p] for p in range(idx.n_pairs) if pc[p] != 0.0)
-    extra = m.standards_penalty - m.standards_bonus  # to be minimised
+    extra = m.standards_penalty + m.phasing_penalty - m.standards_bonus  # to be minimised
     if opts.objective == "max_coverage":
+        extra = extra - m.phasing_early
         expr = m.coverage_score - (tau * wsum / cbar) * m.capex if tau else m.coverage_score
         m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
     elif opts.objective == "min_cost":

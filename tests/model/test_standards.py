@@ -150,3 +150,37 @@ def test_conversion_cannot_add_floor_area_new_build_only_on_parcels():
     built, _ = solve_tiny(data, budget=1e8)
     assert set(built.index.options) == {("S1", "convert"), ("S2", "new_build")}
     assert served(built) == pytest.approx(75 + 45)
+
+
+def test_phasing_respects_lead_times_and_yearly_budgets():
+    # A parcel (new build, 36 months: started 2025 opens 2027) and a community room
+    # (renovation, 9 months: opens the year it starts). 2025 money pays for one project.
+    from siting.config import Phasing
+    from siting.model import build_model
+    from siting.solve import solve
+    from siting.config import ModelOptions, SolverOptions
+
+    fn = {"f": {"area_per_unit_m2": 1.0, "max_units": 50}}
+    parcel = {"space_id": "P1", "kind": "vacant_parcel", "ownership": "state",
+              "floor_area_m2": 0.0, "buildable_area_m2": 60.0}
+    data = tiny_problem([room(), parcel], {"Z1": {"f": 100}},
+                        {("Z1", "S1"): 10, ("Z1", "P1"): 10}, fn)
+    data.channels.loc["new_build", "lead_time_months"] = 36
+    data.channels.loc["renovate", "lead_time_months"] = 9
+    ph = Phasing(enabled=True, years=[2025, 2026, 2027],
+                 budget_per_year={2025: 800_000, 2026: 0, 2027: 300_000}, carry_over=False)
+    built = build_model(data, ModelOptions(tie_break=0), phasing=ph)
+    res = solve(built, SolverOptions(mip_rel_gap=0))
+    assert res.status == "optimal"
+    m = built.model
+    # new build can only open in 2027 (start 2025); renovation opens when started
+    assert {t for (j, k, t) in m.OPEN_IN if j == "P1"} == {2027}
+    assert pyo.value(m.open_in["P1", "new_build", 2027]) == pytest.approx(1)
+    for t in (2025, 2026, 2027):
+        assert pyo.value(m.phasing_spend[t]) <= ph.budget_per_year[t] + 1e-6
+    # the parcel's building cost is paid in 2025, its fit-out in 2027
+    units = pyo.value(m.units["P1", "f"])
+    assert pyo.value(m.phasing_spend[2027]) >= 1000 * units - 1e-6
+    # coverage in 2025-2026 comes only from what opened by then
+    cov = [pyo.value(m.phasing_coverage[t]) for t in (2025, 2026, 2027)]
+    assert cov[0] <= cov[1] + 1e-9 <= cov[2] + 2e-9
