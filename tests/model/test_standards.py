@@ -155,10 +155,9 @@ def test_conversion_cannot_add_floor_area_new_build_only_on_parcels():
 def test_phasing_respects_lead_times_and_yearly_budgets():
     # A parcel (new build, 36 months: started 2025 opens 2027) and a community room
     # (renovation, 9 months: opens the year it starts). 2025 money pays for one project.
-    from siting.config import Phasing
+    from siting.config import ModelOptions, Phasing, SolverOptions
     from siting.model import build_model
     from siting.solve import solve
-    from siting.config import ModelOptions, SolverOptions
 
     fn = {"f": {"area_per_unit_m2": 1.0, "max_units": 50}}
     parcel = {"space_id": "P1", "kind": "vacant_parcel", "ownership": "state",
