@@ -77,6 +77,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
                           overrides=_overrides(args.set))
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from siting.sweep import run_sweep
+
+    table = run_sweep(args.sweep, args.out, workers=args.workers, scheduler=args.scheduler,
+                      chunk_size=args.chunk_size, persistent=not args.rebuild)
+    counts = table["status"].value_counts().to_dict()
+    print(f"{len(table)} runs: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    print(f"wrote {Path(args.out) / 'results.csv'} and figures")
+    return 0 if set(counts) <= {"optimal", "time_limit"} else 1
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from siting.benchmarks import run_benchmark_cli
 
@@ -109,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a key in every scenario (highest priority)")
     c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser("sweep", help="run a sensitivity sweep (resumable)")
+    w.add_argument("sweep", help="sweep YAML file")
+    w.add_argument("--out", required=True, help="output folder (runs/, results, figures)")
+    w.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: cores; 0 = in this process)")
+    w.add_argument("--scheduler", default=None, help="address of a Dask scheduler, "
+                   "e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    w.add_argument("--chunk-size", type=int, default=10, help="runs per task (default 10)")
+    w.add_argument("--rebuild", action="store_true",
+                   help="rebuild the model for every run (no persistent re-solve)")
+    w.set_defaults(func=cmd_sweep)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")
     b.add_argument("kind", choices=["orlib-cap", "pmedian", "spopt-london"])

@@ -242,3 +242,125 @@ def save_comparison_charts(table, plan_dirs: dict[str, Path], folder: Path) -> N
         fig = make()
         fig.savefig(folder / name, dpi=130, bbox_inches="tight")
         plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps
+
+
+def pareto_chart(table, budget_key: str = "model.budget"):
+    """Coverage against budget: every run, the frontier, and the knee of weighted coverage."""
+    from siting.sweep import knee
+
+    ok = table[table["status"].isin(["optimal", "time_limit"])].copy()
+    ok = ok.sort_values(budget_key)
+    b = ok[budget_key].astype(float).to_numpy() / 1e6
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(9, 5.5))
+        funcs = [c for c in ok.columns if c.startswith("coverage_")]
+        for c in funcs:
+            ax.plot(b, 100 * ok[c].astype(float), lw=0.9, alpha=0.7,
+                    label=c[len("coverage_"):])
+        front = 100 * ok["weighted_coverage"].astype(float).cummax().to_numpy()
+        ax.scatter(b, 100 * ok["weighted_coverage"].astype(float), s=8, c="black", alpha=0.4)
+        ax.plot(b, front, c="black", lw=2.2, label="weighted 加权")
+        k = knee(b, front)
+        if k is not None:
+            ax.scatter([b[k]], [front[k]], s=160, facecolors="none", edgecolors="red", lw=2,
+                       zorder=5)
+            ax.annotate(f"knee 拐点: {b[k]:,.0f} M CNY, {front[k]:.1f} %", (b[k], front[k]),
+                        xytext=(10, -25), textcoords="offset points", color="red")
+        ax.set_xlabel("capital budget (million CNY) 预算 (百万元)")
+        ax.set_ylabel("demand served within walking limit (%) 覆盖率")
+        ax.set_title("Coverage against budget 覆盖率与预算")
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        fig.tight_layout()
+    return fig
+
+
+def tornado_chart(table, params: list[str], output: str = "weighted_coverage"):
+    """One-at-a-time sensitivities: the range of ``output`` as each parameter moves."""
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    base = ok.iloc[0]
+    rows = []
+    for p in params:
+        others = [q for q in params if q != p]
+        sub = ok[(ok[others] == base[others]).all(axis=1)] if others else ok
+        y = 100 * sub[output].astype(float)
+        rows.append((p, y.min(), y.max()))
+    rows.sort(key=lambda r: r[2] - r[1])
+    ref = 100 * float(base[output])
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 2))
+        for i, (p, lo, hi) in enumerate(rows):
+            ax.barh(i, hi - ref, left=ref, color="#1b9e77")
+            ax.barh(i, lo - ref, left=ref, color="#d95f02")
+        ax.axvline(ref, color="black", lw=1)
+        ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+        ax.set_xlabel(f"{output} (%) at each parameter's low / high value")
+        ax.set_title("One-at-a-time sensitivity 单因素敏感性")
+        fig.tight_layout()
+    return fig
+
+
+def sobol_chart(indices):
+    """First-order and total Sobol indices of weighted coverage."""
+    d = indices[indices["output"] == "weighted_coverage"]
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(d), 1) + 2))
+        y = np.arange(len(d))
+        ax.barh(y - 0.2, d["S1"], 0.4, label="first order S1")
+        ax.barh(y + 0.2, d["ST"], 0.4, label="total ST")
+        ax.set_yticks(y, d["parameter"])
+        ax.set_xlabel("Sobol index of weighted coverage")
+        ax.legend()
+        fig.tight_layout()
+    return fig
+
+
+def selection_map(freq, spaces):
+    """Candidate spaces coloured by the share of runs that choose them."""
+    from siting import geo
+
+    crs = geo.local_utm_crs(spaces["lon"], spaces["lat"])
+    x, y = geo.project(spaces["lon"], spaces["lat"], crs)
+    share = spaces.index.map(dict(zip(freq["space_id"], freq["share"]))).fillna(0.0)
+    with plt.rc_context(_rc()):
+        fig, ax = plt.subplots(figsize=(7.5, 7))
+        sc = ax.scatter(x, y, c=share, cmap="viridis", vmin=0, vmax=1, s=60,
+                        edgecolors="black", lw=0.4)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        _scale_bar(ax)
+        ax.set_title("Share of runs choosing each space 各空间入选比例")
+        fig.colorbar(sc, ax=ax, shrink=0.7, label="selection frequency 入选频率")
+    return fig
+
+
+def sweep_figures(table, spec, freq, folder: Path) -> None:
+    """Write the figures that fit the sweep's design into ``folder``."""
+    figs = {}
+    ok = table["status"].isin(["optimal", "time_limit"])
+    if ok.sum() >= 2 and "model.budget" in spec.parameters:
+        figs["pareto.png"] = lambda: pareto_chart(table)
+    if ok.sum() >= 2 and spec.design == "oat":
+        figs["tornado.png"] = lambda: tornado_chart(table[ok], list(spec.parameters))
+    if spec.design == "sobol" and (folder / "sobol_indices.csv").is_file():
+        import pandas as pd
+
+        idx = pd.read_csv(folder / "sobol_indices.csv", encoding="utf-8-sig")
+        if len(idx):
+            figs["sobol.png"] = lambda: sobol_chart(idx)
+    if len(freq):
+        def _map():
+            from siting.config import load_scenario
+            from siting.data import load_inputs
+
+            return selection_map(freq, load_inputs(load_scenario(spec.base)).spaces)
+
+        figs["selection_frequency.png"] = _map
+    for name, make in figs.items():
+        fig = make()
+        fig.savefig(folder / name, dpi=130, bbox_inches="tight")
+        plt.close(fig)

@@ -14,7 +14,7 @@ from siting.diagnose import (
     unreachable_demand,
 )
 from siting.exceptions import InfeasibleError, SolverError
-from siting.model import SERVE_ALL_OBJECTIVES, build_model
+from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel, build_model
 from siting.problem import ProblemData, prepare
 from siting.results import Plan, extract
 from siting.solve import solve
@@ -22,8 +22,12 @@ from siting.solve import solve
 log = logging.getLogger(__name__)
 
 
-def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
+def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | None = None,
+                 solver=None) -> Plan:
     """Build, solve and extract a plan for prepared data.
+
+    ``built`` and ``solver`` (from :func:`siting.solve.new_solver`) re-solve a model already
+    built for this scenario's structure, warm-started from its last solution (sweeps).
 
     Raises
     ------
@@ -42,13 +46,14 @@ def plan_problem(data: ProblemData, scenario: Scenario) -> Plan:
                 f"scenario {scenario.name!r}: objective {scenario.model.objective} must serve "
                 f"all demand, but {len(missing)} community-function demands have nothing within "
                 "walking distance:", missing)
-    t0 = time.perf_counter()
-    built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
-    timings["build"] = time.perf_counter() - t0
-    warm = False
-    if scenario.phasing.enabled:
-        warm = _phased_start(built, data, scenario, timings)
-    result = solve(built, scenario.solver, warm_start=warm)
+    warm = built is not None
+    if built is None:
+        t0 = time.perf_counter()
+        built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+        timings["build"] = time.perf_counter() - t0
+        if scenario.phasing.enabled:
+            warm = _phased_start(built, data, scenario, timings)
+    result = solve(built, scenario.solver, warm_start=warm, solver=solver)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
              result.objective, result.mip_gap, result.runtime_s)

@@ -54,13 +54,21 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False) -> SolveResult:
+def new_solver() -> Highs:
+    """A HiGHS interface object; keep one to re-solve a model after changing parameters."""
+    return Highs()
+
+
+def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False,
+          solver: Highs | None = None) -> SolveResult:
     """Solve with HiGHS; load the incumbent plan into the model when there is one.
 
     With ``warm_start`` the variables' current values are handed to HiGHS as a starting
     solution (a constructive plan, or the previous solve's), so a plan exists from the start.
+    Passing the same ``solver`` again re-solves persistently: only changed parameters (e.g.
+    ``m.budget_limit``) are handed over, not the whole model.
     """
-    opt = Highs()
+    opt = solver if solver is not None else Highs()
     if not opt.available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
     opt.config.time_limit = options.time_limit_s

@@ -20,8 +20,9 @@ Let :math:`C` be the capital cost (:func:`siting.model.siting.capex_expression`)
   .. math:: \\min\\ \\sum_p \\ell_p\\,\\mathrm{serve}_p \\;+\\; \\tau\\,\\bar L\\,
             \\frac{C}{\\bar C}
 
-Scales: :math:`W=\\sum_f w_f` (the largest possible coverage score), :math:`\\bar C` the budget
-(or, without one, the cost of taking everything), :math:`\\bar L=\\sum_{i,f} d_{if}\\,
+Scales: :math:`W=\\sum_f w_f` (the largest possible coverage score), :math:`\\bar C` the cost of
+taking every space at its largest with every unit (independent of the budget, so changing the
+budget changes no objective coefficient), :math:`\\bar L=\\sum_{i,f} d_{if}\\,
 \\ell^{max}_f`. The secondary term ranges over at most :math:`\\tau` times the primary's scale,
 so the plan's primary value is within a relative :math:`\\tau` (``tie_break``, default 1e-4 —
 the default MIP gap) of the lexicographic optimum, while no money (or walking) is spent for
@@ -63,7 +64,7 @@ def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, floa
     """The scales used by the tie-break and by standards' shortfall penalties."""
     cw = coverage_weights(idx, weight)
     wsum = sum(weight[f] for f in cw) or 1.0
-    cbar = opts.budget if opts.budget else idx.max_capex
+    cbar = idx.max_capex  # not the budget: a budget sweep must not change the objective
     far: dict[str, float] = {}
     for f, d in zip(idx.pair_function, idx.pair_distance):
         far[f] = max(far.get(f, 0.0), d)

@@ -53,7 +53,12 @@ def add_count_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOpti
 
 
 def add_budget_constraint(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:
-    r"""Capital budget :math:`C \le B` (``siting_budget``); skipped when no budget is set."""
+    r"""Capital budget :math:`C \le B` (``siting_budget``); skipped when no budget is set.
+
+    B is a mutable parameter (``m.budget_limit``), so a budget sweep changes one number in a
+    built model and re-solves it (:mod:`siting.sweep`) instead of rebuilding.
+    """
     if opts.budget is None:
         return
-    m.siting_budget = pyo.Constraint(expr=m.capex <= opts.budget)
+    m.budget_limit = pyo.Param(mutable=True, initialize=float(opts.budget))
+    m.siting_budget = pyo.Constraint(expr=m.capex <= m.budget_limit)

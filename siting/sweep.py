@@ -1,0 +1,469 @@
+"""Sensitivity sweeps: many solves of one base scenario with parameters varied, resumable,
+in parallel on local processes or an existing Dask cluster.
+
+A sweep file (YAML)::
+
+    base: ../base.yaml              # the scenario every run starts from
+    description: "..."
+    design: grid                    # grid | oat (one at a time) | lhs | sobol
+    samples: 64                     # lhs: number of points; sobol: N (N x (D + 2) runs)
+    seed: 1
+    overrides: {solver: {mip_rel_gap: 0.01}}   # applied to every run
+    parameters:
+      model.budget: {range: [1e7, 1.5e8], steps: 200}   # or {values: [...]}
+      functions.childcare.walking_limit_m: {values: [300, 500, 800]}
+
+Any scenario key can be swept (dotted path); a key that does not exist is refused with a
+suggestion. Every finished run is written at once, atomically, to ``OUT/runs/<id>.json``, where
+``id`` is a hash of the run's resolved scenario: killing the sweep loses no finished run, and
+running it again skips them. ``OUT/results.parquet`` and ``results.csv`` hold one row per run.
+
+Runs that differ only in ``model.budget`` share one built model: each chunk of runs builds it
+once, then changes the budget parameter and re-solves persistently, warm-started from the
+previous run (:func:`siting.solve.solve`). Any other change rebuilds the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import Field, ValidationError
+
+from siting import __version__
+from siting.config import (
+    Scenario,
+    _deep_merge,
+    _Strict,
+    format_validation_error,
+    read_scenario_dict,
+)
+from siting.exceptions import DataError, InfeasibleError, SitingError
+
+log = logging.getLogger(__name__)
+
+
+class ParameterSpec(_Strict):
+    """Values of one swept parameter: a list, or a range (with ``steps`` for grid and OAT)."""
+
+    values: list[Any] | None = None
+    range: tuple[float, float] | None = None
+    steps: int = Field(5, ge=2)
+    integer: bool = False
+
+    def grid(self) -> list[Any]:
+        if self.values is not None:
+            return list(self.values)
+        lo, hi = self.range  # type: ignore[misc]
+        vals = np.linspace(lo, hi, self.steps)
+        return [int(round(v)) if self.integer else float(v) for v in vals]
+
+    def bounds(self) -> tuple[float, float]:
+        if self.range is not None:
+            return self.range
+        v = [float(x) for x in self.values or []]
+        return (min(v), max(v))
+
+
+class SweepSpec(_Strict):
+    """A validated sweep file."""
+
+    base: Path
+    description: str = ""
+    design: Literal["grid", "oat", "lhs", "sobol"] = "grid"
+    parameters: dict[str, ParameterSpec]
+    samples: int = Field(16, ge=1)
+    seed: int = 0
+    overrides: dict = Field(default_factory=dict)
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file; check that every swept key is a scenario key."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: sweep file not found")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if isinstance(raw.get("base"), str):
+        raw["base"] = str((path.parent / raw["base"]).resolve())
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise DataError([f"{path}: {e['loc']}: {e['msg']}" for e in exc.errors()]) from None
+    problems = []
+    for key, p in spec.parameters.items():
+        if p.values is None and p.range is None:
+            problems.append(f"{path}: parameters.{key}: give 'values' or 'range'")
+        if spec.design in ("lhs", "sobol") and p.values is not None and p.range is None:
+            problems.append(f"{path}: parameters.{key}: design {spec.design} needs a 'range'")
+    if problems:
+        raise DataError(problems)
+    base = read_scenario_dict(spec.base)
+    for key, p in spec.parameters.items():
+        probe = p.grid()[0] if spec.design in ("grid", "oat") else p.bounds()[0]
+        try:
+            Scenario.model_validate(_deep_merge(_deep_merge(base, spec.overrides),
+                                                dotted(key, probe)))
+        except ValidationError as exc:
+            err = format_validation_error(exc, f"{path}: parameters.{key}")
+            raise DataError(err.problems) from None
+    return spec
+
+
+def dotted(key: str, value: Any) -> dict:
+    """``a.b.c`` and a value -> {'a': {'b': {'c': value}}}."""
+    out: dict = {}
+    cur = out
+    parts = key.split(".")
+    for p in parts[:-1]:
+        cur = cur.setdefault(p, {})
+    cur[parts[-1]] = value
+    return out
+
+
+def get_dotted(d: dict, key: str) -> Any:
+    for p in key.split("."):
+        if not isinstance(d, dict) or p not in d:
+            return None
+        d = d[p]
+    return d
+
+
+def design_points(spec: SweepSpec, base: dict) -> list[dict[str, Any]]:
+    """The parameter values of every run, in a fixed order."""
+    keys = list(spec.parameters)
+    ps = spec.parameters
+    if spec.design == "grid":
+        return [dict(zip(keys, combo)) for combo in itertools.product(*[ps[k].grid()
+                                                                          for k in keys])]
+    if spec.design == "oat":
+        centre = {k: get_dotted(base, k) for k in keys}
+        for k, v in centre.items():
+            if v is None:
+                raise DataError(f"design oat: parameter {k} has no value in the base scenario "
+                                "to vary around")
+        pts = [dict(centre)]
+        for k in keys:
+            for v in ps[k].grid():
+                if v != centre[k]:
+                    pts.append({**centre, k: v})
+        return pts
+    problem = {"num_vars": len(keys), "names": keys,
+               "bounds": [list(ps[k].bounds()) for k in keys]}
+    if spec.design == "lhs":
+        from SALib.sample import latin
+
+        x = latin.sample(problem, spec.samples, seed=spec.seed)
+    else:
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.seed)
+    return [{k: (int(round(v)) if ps[k].integer else float(v)) for k, v in zip(keys, row)}
+            for row in x]
+
+
+# --------------------------------------------------------------------------------------------
+# One run
+
+
+def resolved(spec: SweepSpec, base: dict, point: dict) -> Scenario:
+    raw = _deep_merge(base, spec.overrides)
+    for k, v in point.items():
+        raw = _deep_merge(raw, dotted(k, v))
+    return Scenario.model_validate(raw)
+
+
+def run_id(scenario: Scenario) -> str:
+    blob = json.dumps({"s": scenario.model_dump(mode="json"), "v": __version__},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def structure_key(scenario: Scenario) -> str:
+    """Runs with equal keys differ at most in the budget value: one model serves them all."""
+    d = scenario.model_dump(mode="json")
+    d["name"] = ""
+    d["model"]["budget"] = d["model"]["budget"] is not None
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class _Cached:
+    data: Any
+    built: Any
+    solver: Any
+
+
+def _row(point: dict, summary: dict | None, status: str, reason: str, seconds: float,
+         reused: bool) -> dict:
+    row: dict[str, Any] = dict(point)
+    row.update({"status": status, "reason": reason, "seconds": round(seconds, 3),
+                "persistent": reused})
+    if summary is not None:
+        row.update({"mip_gap": summary["mip_gap"], "objective": summary["objective"],
+                    "capex": summary["total_capex"], "n_sites": summary["n_sites"],
+                    "weighted_coverage": summary["weighted_coverage"],
+                    "n_shortfalls": len(summary.get("shortfalls", []))})
+        for f, d in summary["functions"].items():
+            row[f"coverage_{f}"] = d["coverage"]
+        row["chosen_spaces"] = summary.get("_chosen", "")
+    return row
+
+
+def write_run(folder: Path, rid: str, row: dict) -> None:
+    """Write one finished run atomically (temporary name, then rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{rid}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(row, ensure_ascii=False, default=float), encoding="utf-8")
+    os.replace(tmp, folder / f"{rid}.json")
+
+
+def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: bool = True
+              ) -> list[str]:
+    """Solve a list of (run id, point, resolved scenario dict); write each run as it ends.
+
+    Consecutive runs with the same model structure reuse one built model (budget changes
+    only). The chunk starts from a fresh model, so results do not depend on which worker ran
+    which chunk.
+    """
+    from siting.data import load_inputs
+    from siting.problem import prepare
+    from siting.run import plan_problem
+    from siting.solve import new_solver
+
+    cache: dict[str, _Cached] = {}
+    done = []
+    for rid, point, raw in jobs:
+        t0 = time.perf_counter()
+        reused = False
+        try:
+            scenario = Scenario.model_validate(raw)
+            key = structure_key(scenario)
+            hit = cache.get(key) if persistent and not scenario.phasing.enabled else None
+            if hit is not None and scenario.model.budget is not None:
+                hit.built.model.budget_limit.set_value(float(scenario.model.budget))
+                plan = plan_problem(hit.data, scenario, built=hit.built, solver=hit.solver)
+                reused = True
+            else:
+                data = prepare(load_inputs(scenario), scenario)
+                from siting.model import build_model
+
+                built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+                solver = new_solver()
+                cache = {key: _Cached(data, built, solver)}
+                plan = plan_problem(data, scenario, built=built, solver=solver) \
+                    if not scenario.phasing.enabled else plan_problem(data, scenario)
+            summary = dict(plan.summary)
+            summary["_chosen"] = "|".join(plan.sites["space_id"].astype(str))
+            row = _row(point, summary, summary["status"], "", time.perf_counter() - t0, reused)
+        except InfeasibleError as exc:
+            row = _row(point, None, "infeasible", str(exc)[:2000], time.perf_counter() - t0,
+                       reused)
+        except (SitingError, ValidationError, ValueError) as exc:
+            row = _row(point, None, "failed", str(exc)[:2000], time.perf_counter() - t0, reused)
+        write_run(Path(runs_dir), rid, row)
+        done.append(rid)
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# The whole sweep
+
+
+def plan_jobs(spec: SweepSpec) -> list[tuple[str, dict, dict]]:
+    base = read_scenario_dict(spec.base)
+    jobs = []
+    seen = set()
+    for n, point in enumerate(design_points(spec, base)):
+        s = resolved(spec, base, point).update(name=f"run{n:05d}")
+        rid = run_id(s.update(name=""))
+        if rid in seen:
+            continue
+        seen.add(rid)
+        jobs.append((rid, point, s.model_dump(mode="json")))
+    return jobs
+
+
+def chunked(jobs: list, size: int) -> list[list]:
+    """Group runs of the same structure together, then cut into chunks of ``size``."""
+    by_key: dict[str, list] = {}
+    for job in jobs:
+        by_key.setdefault(structure_key(Scenario.model_validate(job[2])), []).append(job)
+    out = []
+    for group in by_key.values():
+        group.sort(key=lambda j: json.dumps(j[1], sort_keys=True, default=str))
+        out += [group[i:i + size] for i in range(0, len(group), size)]
+    return out
+
+
+def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = None,
+              scheduler: str | None = None, chunk_size: int = 10, persistent: bool = True,
+              progress: bool = True) -> pd.DataFrame:
+    """Run (or finish) a sweep; write results and figures; return the results table.
+
+    ``workers=0`` runs in this process (no Dask). Otherwise runs go to a Dask cluster:
+    ``scheduler`` (``tcp://host:port``) for an existing one, else a local one with
+    ``workers`` processes (default: as many as cores).
+    """
+    spec = load_sweep(spec_path)
+    out = Path(out)
+    runs = out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    jobs = plan_jobs(spec)
+    todo = [j for j in jobs if not (runs / f"{j[0]}.json").is_file()]
+    chunks = chunked(todo, chunk_size)
+    log.info("sweep %s: %d runs, %d done, %d to go in %d chunks", spec_path, len(jobs),
+             len(jobs) - len(todo), len(todo), len(chunks))
+    _execute(chunks, str(runs), workers, scheduler, persistent, progress, len(jobs),
+             len(jobs) - len(todo))
+    table = collect(jobs, runs, list(spec.parameters))
+    write_outputs(table, spec, out)
+    return table
+
+
+def _execute(chunks, runs_dir, workers, scheduler, persistent, progress, total, done0):
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    cols = (TextColumn("sweep"), BarColumn(), TextColumn("{task.completed}/{task.total} runs, "
+                                                         "{task.fields[failed]} failed"),
+            TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*cols, disable=not progress, transient=True) as bar:
+        task = bar.add_task("sweep", total=total, completed=done0, failed=0)
+        failed = 0
+
+        def advance(ids):
+            nonlocal failed
+            for rid in ids:
+                row = json.loads((Path(runs_dir) / f"{rid}.json").read_text(encoding="utf-8"))
+                failed += row["status"] not in ("optimal", "time_limit")
+            bar.update(task, advance=len(ids), failed=failed)
+
+        if not chunks:
+            return
+        if workers == 0:
+            for c in chunks:
+                advance(run_chunk(c, runs_dir, persistent))
+            return
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        if scheduler:
+            client, cluster = Client(scheduler), None
+        else:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                   threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            futures = [client.submit(run_chunk, c, runs_dir, persistent, pure=False)
+                       for c in chunks]
+            for fut in as_completed(futures):
+                try:
+                    advance(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a dead worker must not stop the rest
+                    log.error("a chunk of runs failed on its worker: %s", exc)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def collect(jobs: list, runs: Path, params: list[str]) -> pd.DataFrame:
+    """The results table: one row per run of this sweep (from the run files)."""
+    rows = []
+    for rid, point, _ in jobs:
+        f = runs / f"{rid}.json"
+        if f.is_file():
+            row = json.loads(f.read_text(encoding="utf-8"))
+        else:
+            row = {**point, "status": "missing", "reason": "run did not finish"}
+        row["run_id"] = rid
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    first = ["run_id", *params, "status"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
+    """results.parquet / results.csv, selection frequency, and the figures for the design."""
+    from siting.exports import AtomicDir, write_csv
+    from siting.plots import sweep_figures
+
+    with AtomicDir(out) as tmp:
+        table.to_parquet(tmp / "results.parquet", index=False)
+        write_csv(table, tmp / "results.csv")
+        freq = selection_frequency(table)
+        write_csv(freq, tmp / "selection_frequency.csv")
+        if spec.design == "sobol":
+            write_csv(sobol_indices(table, spec), tmp / "sobol_indices.csv")
+        sweep_figures(table, spec, freq, tmp)
+
+
+def selection_frequency(table: pd.DataFrame) -> pd.DataFrame:
+    """Per space: share of successful runs that choose it."""
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    counts: dict[str, int] = {}
+    for ids in ok.get("chosen_spaces", pd.Series(dtype=str)).fillna(""):
+        for s in filter(None, str(ids).split("|")):
+            counts[s] = counts.get(s, 0) + 1
+    n = max(len(ok), 1)
+    df = pd.DataFrame({"space_id": list(counts), "runs": list(counts.values())})
+    df["share"] = df["runs"] / n
+    return df.sort_values(["share", "space_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def output_columns(table: pd.DataFrame) -> list[str]:
+    return ["weighted_coverage"] + [c for c in table.columns if c.startswith("coverage_")]
+
+
+def sobol_indices(table: pd.DataFrame, spec: SweepSpec) -> pd.DataFrame:
+    """First-order and total Sobol indices (SALib) of each output for each parameter."""
+    from SALib.analyze import sobol
+
+    keys = list(spec.parameters)
+    problem = {"num_vars": len(keys), "names": keys,
+               "bounds": [list(spec.parameters[k].bounds()) for k in keys]}
+    rows = []
+    ok = table["status"].isin(["optimal", "time_limit"]).all()
+    for col in output_columns(table):
+        if not ok or col not in table:
+            continue
+        y = table[col].astype(float).to_numpy()
+        if np.isnan(y).any() or np.ptp(y) == 0:
+            continue
+        res = sobol.analyze(problem, y, calc_second_order=False, seed=spec.seed)
+        for k, s1, st in zip(keys, res["S1"], res["ST"]):
+            rows.append({"output": col, "parameter": k, "S1": float(s1), "ST": float(st)})
+    return pd.DataFrame(rows, columns=["output", "parameter", "S1", "ST"])
+
+
+def knee(x: np.ndarray, y: np.ndarray) -> int | None:
+    """Index of the knee of an increasing curve: the point farthest above the chord joining
+    its ends, after scaling both axes to [0, 1] (Satopää et al. 2011, "Kneedle")."""
+    order = np.argsort(x)
+    x, y = np.asarray(x, float)[order], np.asarray(y, float)[order]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    xs, ys = (x - x[0]) / np.ptp(x), (y - y.min()) / np.ptp(y)
+    d = ys - xs * (ys[-1] - ys[0]) - ys[0]
+    i = int(np.argmax(d))
+    return int(order[i]) if d[i] > 0 else None
+
+
+def math_ok(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
