@@ -292,7 +292,7 @@ def tornado_chart(table, params: list[str], output: str = "weighted_coverage"):
     ref = 100 * float(base[output])
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=(8, 0.6 * len(rows) + 2))
-        for i, (p, lo, hi) in enumerate(rows):
+        for i, (_, lo, hi) in enumerate(rows):
             ax.barh(i, hi - ref, left=ref, color="#1b9e77")
             ax.barh(i, lo - ref, left=ref, color="#d95f02")
         ax.axvline(ref, color="black", lw=1)
