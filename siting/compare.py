@@ -57,8 +57,9 @@ def scenario_files(folder: Path, names: list[str] | None = None) -> list[Path]:
 def cache_key(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario, the content of every input file and the version."""
     paths = [p for p in scenario.data.model_dump().values() if p is not None]
-    if scenario.distance.table is not None:
-        paths.append(scenario.distance.table)
+    for extra in (scenario.distance.table, scenario.distance.network):
+        if extra is not None:
+            paths.append(extra)
     digests = {str(p): file_sha256(p) if Path(p).is_file() else "missing" for p in paths}
     blob = json.dumps({"scenario": scenario.model_dump(mode="json"), "inputs": digests,
                        "version": __version__}, sort_keys=True, ensure_ascii=False)

@@ -48,7 +48,7 @@ class DataPaths(_Strict):
 class DistanceOptions(_Strict):
     """How walking distances are obtained."""
 
-    method: Literal["straight", "table"] = "straight"
+    method: Literal["straight", "table", "network"] = "straight"
     """``straight``: straight line in a projected CRS times ``detour_factor``; ``table``: read
     ``table`` (columns ``from_id,to_id,metres``; from = zone, to = space or existing facility)."""
     detour_factor: float = Field(1.3, ge=1.0, le=3.0)
@@ -56,6 +56,14 @@ class DistanceOptions(_Strict):
     default for grid-like urban street networks (route-directness studies report 1.2-1.4)."""
     table: Path | None = None
     """Distance table for ``method: table``."""
+    network: Path | None = None
+    """Street centre lines (GeoPackage / GeoJSON / Shapefile, or GraphML) for
+    ``method: network``."""
+    snap_warn_m: float = Field(300.0, gt=0)
+    """Warn about points farther than this from the street network."""
+    cache_dir: Path | None = None
+    """Where network distance tables are cached (default: ``.siting-cache`` beside the
+    network file)."""
 
 
 class FunctionOverride(_Strict):
@@ -317,8 +325,11 @@ def _resolve_paths(raw: dict, folder: Path) -> dict:
             for k, v in raw["data"].items()
         }
     dist = raw.get("distance")
-    if isinstance(dist, dict) and isinstance(dist.get("table"), str):
-        raw["distance"] = {**dist, "table": str((folder / dist["table"]).resolve())}
+    if isinstance(dist, dict):
+        for key in ("table", "network", "cache_dir"):
+            if isinstance(dist.get(key), str):
+                dist = {**dist, key: str((folder / dist[key]).resolve())}
+        raw["distance"] = dist
     return raw
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -160,15 +161,51 @@ def compute_demand(zones: pd.DataFrame, functions: pd.DataFrame, scenario: Scena
     return demand[demand > 0].rename("demand")
 
 
+def _network_zone_site(scenario: Scenario, zones: pd.DataFrame, site_ids: pd.Index,
+                       zone_xy: np.ndarray, site_xy: np.ndarray, max_walk: float,
+                       meta: dict) -> pd.DataFrame:
+    from siting import network
+
+    opt = scenario.distance
+    if opt.network is None:
+        raise DataError(f"scenario {scenario.name!r}: distance.method is 'network' but "
+                        "distance.network is not set")
+    cache = opt.cache_dir or Path(opt.network).parent / ".siting-cache"
+    zi, si, d, warns = network.cached_network_pairs(
+        Path(opt.network), meta["crs"], zone_xy, site_xy, max_walk, opt.snap_warn_m, cache,
+        labels=(list(zones.index), list(site_ids)))
+    for w in warns:
+        log.warning("scenario %s: %s", scenario.name, w)
+    meta["network_warnings"] = warns
+    return pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
+                         "site_id": site_ids.to_numpy()[si], "distance_m": d})
+
+
+def compare_reach(straight: pd.DataFrame, net: pd.DataFrame, functions: pd.DataFrame
+                  ) -> dict:
+    """How many zone-site pairs the straight-line estimate gets wrong, per walking limit:
+    reachable by straight line but not by street, and the reverse."""
+    out = {}
+    for limit in sorted(set(functions["walking_limit_m"].astype(float))):
+        a = set(map(tuple, straight.loc[straight["distance_m"] <= limit,
+                                        ["zone_id", "site_id"]].to_numpy()))
+        b = set(map(tuple, net.loc[net["distance_m"] <= limit, ["zone_id", "site_id"]]
+                    .to_numpy()))
+        out[f"{limit:g}"] = {"both": len(a & b), "straight_only": len(a - b),
+                             "network_only": len(b - a)}
+    return out
+
+
 def build_pairs(zones: pd.DataFrame, spaces: pd.DataFrame, existing: pd.DataFrame,
-                functions: pd.DataFrame, demand: pd.Series, scenario: Scenario
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                functions: pd.DataFrame, demand: pd.Series, scenario: Scenario,
+                meta: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zone-site-function triples within the function's walking limit.
 
     Sites are candidate spaces (for every function) and existing facilities (for their own
     function). Pairs for zones without demand for the function are dropped. Also returns
     every zone-site pair within the largest walking limit (``reach``).
     """
+    meta = meta if meta is not None else {}
     max_walk = float(functions["walking_limit_m"].max())
     site_ids = spaces.index.append(existing.index)
     if scenario.distance.method == "table":
@@ -181,10 +218,16 @@ def build_pairs(zones: pd.DataFrame, spaces: pd.DataFrame, existing: pd.DataFram
     else:
         site_xy = np.vstack([spaces[["x", "y"]].to_numpy(float),
                              existing[["x", "y"]].to_numpy(float).reshape(-1, 2)])
-        zi, si, d = geo.straight_pairs(zones[["x", "y"]].to_numpy(float), site_xy, max_walk,
+        zone_xy = zones[["x", "y"]].to_numpy(float)
+        zi, si, d = geo.straight_pairs(zone_xy, site_xy, max_walk,
                                        scenario.distance.detour_factor)
-        zone_site = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
-                                  "site_id": site_ids.to_numpy()[si], "distance_m": d})
+        straight = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
+                                 "site_id": site_ids.to_numpy()[si], "distance_m": d})
+        zone_site = straight
+        if scenario.distance.method == "network":
+            zone_site = _network_zone_site(scenario, zones, site_ids, zone_xy, site_xy,
+                                           max_walk, meta)
+            meta["straight_vs_network"] = compare_reach(straight, zone_site, functions)
     is_existing = zone_site["site_id"].isin(existing.index)
     parts = []
     for fid, f in functions.iterrows():
@@ -221,13 +264,15 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
         log.warning("scenario %s: %d space(s) have no enabled eligible channel and cannot be "
                     "used: %s", scenario.name, len(no_channel), ", ".join(no_channel[:10]))
     demand = compute_demand(zones, functions, scenario)
-    pairs, reach = build_pairs(zones, spaces, existing, functions, demand, scenario)
+    meta = {"detour_factor": scenario.distance.detour_factor,
+            "demand_growth": dict(scenario.demand_growth), "crs": crs}
+    pairs, reach = build_pairs(zones, spaces, existing, functions, demand, scenario, meta)
+    meta.pop("crs")
     return ProblemData(zones=zones, spaces=spaces, existing=existing, functions=functions,
                        channels=channels, options=options, demand=demand, pairs=pairs,
                        reach=reach,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
-                       meta={"detour_factor": scenario.distance.detour_factor,
-                             "demand_growth": dict(scenario.demand_growth)})
+                       meta=meta)
 
 
 def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions: pd.DataFrame,

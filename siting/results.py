@@ -241,9 +241,10 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
     chosen = list(sites["space_id"]) + list(data.existing.index)
     inputs = {k: {"path": v, "sha256": file_sha256(v) if Path(v).is_file() else None}
               for k, v in scenario.data.model_dump(mode="json").items() if v is not None}
-    if scenario.distance.table is not None:
-        p = str(scenario.distance.table)
-        inputs["distance_table"] = {"path": p, "sha256": file_sha256(p)}
+    for key, extra in (("distance_table", scenario.distance.table),
+                       ("network", scenario.distance.network)):
+        if extra is not None:
+            inputs[key] = {"path": str(extra), "sha256": file_sha256(extra)}
     return {
         "scenario": scenario.name,
         "description": scenario.description,
@@ -272,7 +273,11 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
         "households_total": float(data.zones["households"].sum()),
         "households_within_m": households_within(data, chosen, WALKING_CIRCLES_M),
         "distance": {"method": data.distance_method, "crs": data.crs,
-                     "detour_factor": data.meta.get("detour_factor")},
+                     "detour_factor": data.meta.get("detour_factor"),
+                     "network": str(scenario.distance.network) if scenario.distance.network
+                     else None,
+                     "straight_vs_network": data.meta.get("straight_vs_network"),
+                     "network_warnings": data.meta.get("network_warnings", [])},
         "inputs": inputs,
         "resolved_scenario": scenario.model_dump(mode="json"),
         "siting_version": __version__,

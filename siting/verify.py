@@ -258,7 +258,9 @@ def _check_assignments(scen, fn, sites, assign, zones, spaces, existing) -> list
         v.append(Violation("assignment", f"site {s}", "not a space or existing facility"))
     a = a[is_ex | is_sp]
     # walking distance, recomputed
-    if scen.distance.method == "table":
+    if scen.distance.method == "network":
+        dist = _network_distances(scen, a, zones, spaces, existing)
+    elif scen.distance.method == "table":
         t = pd.read_csv(scen.distance.table, encoding="utf-8-sig",
                         dtype={"from_id": str, "to_id": str})
         lut = t.set_index(["from_id", "to_id"])["metres"]
@@ -349,3 +351,54 @@ def _check_phasing(scen: Scenario, sites: pd.DataFrame, ch: pd.DataFrame, fn: pd
                                                       f"{'cumulative ' if ph.carry_over else ''}"
                                                       f"budget {b:,.0f}"))
     return v
+
+
+def _network_distances(scen: Scenario, a: pd.DataFrame, zones: pd.DataFrame,
+                       spaces: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
+    """Walking distance of each assignment recomputed with networkx shortest paths (the model
+    uses scipy's Dijkstra), snapping by brute force to the nearest node."""
+    import networkx as nx
+    from pyproj import CRS, Transformer
+
+    from siting.network import read_network
+
+    crs = CRS.from_user_input(scen_crs(zones))
+    nodes, ei, ej, ew = read_network(scen.distance.network, crs)
+    g = nx.Graph()
+    for i, j, w in zip(ei.tolist(), ej.tolist(), ew.tolist()):
+        if not g.has_edge(i, j) or g[i][j]["w"] > w:
+            g.add_edge(i, j, w=w)
+    tr = Transformer.from_crs(4326, crs, always_xy=True)
+    loc = pd.concat([spaces[["lon", "lat"]], existing[["lon", "lat"]].astype(float)])
+
+    def snap(lon, lat):
+        x, y = tr.transform(lon, lat)
+        d = np.hypot(nodes[:, 0] - x, nodes[:, 1] - y)
+        k = int(np.argmin(d))
+        return k, float(d[k])
+
+    out = np.full(len(a), np.inf)
+    by_site: dict[str, dict] = {}
+    for n, (z, s) in enumerate(zip(a["zone_id"], a["site_id"])):
+        if s not in by_site:
+            ks, ds = snap(float(loc.at[s, "lon"]), float(loc.at[s, "lat"]))
+            lengths = nx.single_source_dijkstra_path_length(g, ks, weight="w") \
+                if ks in g else {ks: 0.0}
+            by_site[s] = {"d": ds, "len": lengths}
+        kz, dz = snap(float(zones.at[z, "lon"]), float(zones.at[z, "lat"]))
+        path = by_site[s]["len"].get(kz)
+        if path is not None:
+            out[n] = path + dz + by_site[s]["d"]
+    return out
+
+
+def scen_crs(zones: pd.DataFrame) -> str:
+    """The local UTM zone of the study area (as the model chooses it)."""
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    lon = (zones["lon"].min() + zones["lon"].max()) / 2
+    lat = (zones["lat"].min() + zones["lat"].max()) / 2
+    info = query_utm_crs_info(datum_name="WGS 84",
+                              area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    return f"EPSG:{info[0].code}"
