@@ -30,7 +30,8 @@ def grid_network(path: Path, river_gap: bool = True) -> Path:
         if j < 5 and not (river_gap and j == 2 and i != 5):
             lines.append(LineString([(x, y), (x, y + 100)]))
     lines.append(LineString([(499_000, 3_349_000), (499_050, 3_349_000)]))  # an island
-    gpd.GeoDataFrame({"walkable": [True] * len(lines)}, geometry=lines, crs=UTM).to_file(path, driver="GPKG")
+    gdf = gpd.GeoDataFrame({"walkable": [True] * len(lines)}, geometry=lines, crs=UTM)
+    gdf.to_file(path, driver="GPKG")
     return path
 
 
