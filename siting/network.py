@@ -42,6 +42,8 @@ def read_network(path: str | Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise DataError(f"{path}: network file not found")
     if path.suffix.lower() == ".graphml":
         return _read_graphml(path, crs)
+    if path.name.lower().endswith((".osm", ".osm.pbf", ".pbf", ".osm.bz2")):
+        return _read_osm(path, crs)
     gdf = gpd.read_file(path)
     if gdf.crs is None:
         raise DataError(f"{path}: the network layer has no CRS")
@@ -61,7 +63,11 @@ def read_network(path: str | Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndar
             segs.append(np.hstack([c[:-1], c[1:]]))
     if not segs:
         raise DataError(f"{path}: no walkable line features")
-    seg = np.vstack(segs)
+    return _segments_to_graph(np.vstack(segs))
+
+
+def _segments_to_graph(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Segments (x1, y1, x2, y2) -> nodes (end points merged within NODE_PRECISION_M), edges."""
     pts = np.vstack([seg[:, :2], seg[:, 2:]])
     key = np.round(pts / NODE_PRECISION_M).astype(np.int64)
     uniq, inv = np.unique(key, axis=0, return_inverse=True)
@@ -71,6 +77,36 @@ def read_network(path: str | Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndar
     w = np.hypot(seg[:, 0] - seg[:, 2], seg[:, 1] - seg[:, 3])
     keep = i != j
     return nodes, i[keep], j[keep], w[keep]
+
+
+def _read_osm(path: Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An OpenStreetMap extract (.osm XML or .osm.pbf), read offline with pyosmium: every way
+    with a ``highway`` tag except motorways and trunk roads, and none tagged ``foot=no``."""
+    try:
+        import osmium
+    except ImportError:
+        raise DataError(f"{path}: reading OpenStreetMap files needs the 'osmium' package "
+                        "(pip install osmium, or pip install 'siting[network]')") from None
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(4326, crs, always_xy=True)
+    segs = []
+    fp = osmium.FileProcessor(str(path)).with_locations().with_filter(
+        osmium.filter.KeyFilter("highway"))
+    for obj in fp:
+        if not obj.is_way():
+            continue
+        if obj.tags.get("highway") in NOT_WALKABLE or obj.tags.get("foot") == "no":
+            continue
+        lon = np.array([n.lon for n in obj.nodes])
+        lat = np.array([n.lat for n in obj.nodes])
+        if len(lon) < 2:
+            continue
+        x, y = tr.transform(lon, lat)
+        segs.append(np.column_stack([x[:-1], y[:-1], x[1:], y[1:]]))
+    if not segs:
+        raise DataError(f"{path}: no walkable OpenStreetMap ways (highway=*)")
+    return _segments_to_graph(np.vstack(segs))
 
 
 def _read_graphml(path: Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -112,3 +112,31 @@ def test_river_changes_the_plan(tmp_path):
     pairs = pd.MultiIndex.from_frame(net.assignments[["zone_id", "site_id"]])
     reach = pd.MultiIndex.from_frame(net.data.reach[["zone_id", "site_id"]])
     assert pairs.isin(reach).all()
+
+
+OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+ <node id="1" lat="30.0000" lon="120.0000"/>
+ <node id="2" lat="30.0000" lon="120.0010"/>
+ <node id="3" lat="30.0010" lon="120.0010"/>
+ <node id="4" lat="30.0010" lon="120.0000"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
+ <way id="11"><nd ref="1"/><nd ref="3"/><tag k="highway" v="motorway"/></way>
+ <way id="12"><nd ref="3"/><nd ref="4"/><tag k="highway" v="footway"/><tag k="foot" v="no"/></way>
+</osm>
+"""
+
+
+def test_openstreetmap_and_graphml_readers(tmp_path):
+    pytest.importorskip("osmium")
+    (tmp_path / "t.osm").write_text(OSM, encoding="utf-8")
+    nodes, ei, ej, ew = read_network(tmp_path / "t.osm", UTM)
+    assert len(ei) == 2  # the motorway and the foot=no way are dropped
+    assert sorted(np.round(ew, 0)) == pytest.approx([96.0, 111.0], abs=1.5)  # ~0.001 deg
+    g = nx.Graph()
+    g.add_node("a", x=120.0, y=30.0)
+    g.add_node("b", x=120.001, y=30.0)
+    g.add_edge("a", "b", length=97.0)
+    nx.write_graphml(g, tmp_path / "t.graphml")
+    nodes, ei, ej, ew = read_network(tmp_path / "t.graphml", UTM)
+    assert list(ew) == [97.0] and len(nodes) == 2
