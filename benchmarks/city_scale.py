@@ -55,7 +55,7 @@ def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
     kind_idx = rng.choice(len(KINDS), n_spaces, p=probs / probs.sum())
     sxy = zxy[rng.integers(0, n_zones, n_spaces)] + rng.normal(0, 150, (n_spaces, 2))
     rows = []
-    for j, ki in enumerate(kind_idx):
+    for ki in kind_idx:
         kind, own, lo, hi, _ = KINDS[ki]
         area = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
         parcel = kind == "vacant_parcel"
