@@ -104,24 +104,9 @@ def brute_force(data: ProblemData, opts: ModelOptions) -> tuple[float, float]:
     ex_cap = {f: {} for f in funcs}
     for e, r in data.existing.iterrows():
         ex_cap[r["function"]][e] = ex_cap[r["function"]].get(e, 0.0) + float(r["capacity"])
-    choices_per_space = []
-    for sid in data.spaces.index:
-        ch = [None]
-        for (s, c), o in data.options.iterrows():
-            if s != sid:
-                continue
-            for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
-                                             for f in funcs]):
-                if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
-                    continue
-                used = sum(u * fn.at[f, "area_per_unit_m2"] for u, f in zip(units, funcs))
-                gross = used / o["usable_factor"]
-                if gross > o["max_gross_m2"] + 1e-9:
-                    continue
-                capex = o["fixed_cost"] + o["cost_per_m2"] * gross + sum(
-                    u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
-                ch.append((c, dict(zip(funcs, units)), capex))
-        choices_per_space.append((sid, ch))
+    choices_per_space = [
+        (sid, [None if c[0] is None else (c[0], dict(zip(funcs, c[1])), c[2]) for c in ch])
+        for sid, ch in space_choices(data)]
     best = (-math.inf, math.inf)
     ids = [s for s, _ in choices_per_space]
     for combo in itertools.product(*[c for _, c in choices_per_space]):
