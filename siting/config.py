@@ -164,6 +164,14 @@ class FunctionStandard(_Strict):
     level)."""
     label: str = ""
 
+    @field_validator("count")
+    @classmethod
+    def _built_needs_area(cls, v: str, info) -> str:
+        if v == "built" and info.data.get("level") == "community":
+            raise ValueError("count 'built' needs level 'street' or 'city' (a community has "
+                             "no spaces of its own)")
+        return v
+
 
 class ComplexStandard(_Strict):
     """Embedded service complexes (national guideline 2024; Hangzhou seed 004): a space named a

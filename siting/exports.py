@@ -20,7 +20,10 @@ import pandas as pd
 from siting.results import Plan
 
 PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
-              "plan.xlsx", "plan.gpkg", "map.png")
+              "plan.xlsx", "plan.gpkg", "map.png", "cache_key.txt")
+"""Everything a plan folder holds; a new plan replaces or removes each (``cache_key.txt`` is
+rewritten by ``siting compare`` after the plan, so a plan written by ``siting run`` is never
+mistaken for a cached comparison result)."""
 SHORTFALL_COLUMNS = ["standard", "label", "level", "group", "group_name", "function",
                      "required", "achieved", "missing", "unit", "cause"]
 

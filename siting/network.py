@@ -141,10 +141,13 @@ def network_pairs(nodes: np.ndarray, ei: np.ndarray, ej: np.ndarray, ew: np.ndar
     snapped from farther than ``snap_warn_m``.
     """
     n = len(nodes)
-    graph = coo_matrix((np.concatenate([ew, ew]), (np.concatenate([ei, ej]),
-                                                   np.concatenate([ej, ei]))),
-                       shape=(n, n)).tocsr()
-    graph.sum_duplicates()
+    a = np.concatenate([ei, ej])
+    b = np.concatenate([ej, ei])
+    w = np.concatenate([ew, ew])
+    order = np.lexsort((w, b, a))          # parallel edges: keep the shortest, never add
+    a, b, w = a[order], b[order], w[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    graph = coo_matrix((w[first], (a[first], b[first])), shape=(n, n)).tocsr()
     tree = cKDTree(nodes)
     dz, zn = tree.query(zone_xy)
     ds, sn = tree.query(site_xy)

@@ -67,7 +67,7 @@ def read_phasing(built: BuiltModel, data: ProblemData, sites: pd.DataFrame) -> d
         targets = []
         for n, tg in enumerate(ph.targets):
             if tg.year == t:
-                got = sum(pyo.value(m.covered[n, i]) for i in data.zones.index)
+                got = sum(pyo.value(m.covered[nn, i]) for nn, i in m.COVERED if nn == n)
                 targets.append({"communities_required": tg.communities,
                                 "communities_covered": int(round(got))})
         by_year.append({

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | None = None,
-                 solver=None) -> Plan:
+                 solver=None, warm_start: bool | None = None) -> Plan:
     """Build, solve and extract a plan for prepared data.
 
     ``built`` and ``solver`` (from :func:`siting.solve.new_solver`) re-solve a model already
@@ -46,7 +46,7 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
                 f"scenario {scenario.name!r}: objective {scenario.model.objective} must serve "
                 f"all demand, but {len(missing)} community-function demands have nothing within "
                 "walking distance:", missing)
-    warm = built is not None
+    warm = built is not None if warm_start is None else warm_start
     if built is None:
         t0 = time.perf_counter()
         built = build_model(data, scenario.model, scenario.standards, scenario.phasing)

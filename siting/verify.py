@@ -151,12 +151,7 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
         usable = gross * float(cr["usable_factor"]) * (1.0 - std.office_share)
         units_here = {f: float(r.get(f"units_{f}", 0.0) or 0.0) for f in fn.index}
         shared = float(r.get("shared_area_m2", 0.0) or 0.0)
-        can_share = sum(su.factor * min(units_here.get(su.functions[0], 0.0)
-                                        * float(fn.at[su.functions[0], "area_per_unit_m2"]),
-                                        units_here.get(su.functions[1], 0.0)
-                                        * float(fn.at[su.functions[1], "area_per_unit_m2"]))
-                        for su in std.shared_use
-                        if su.functions[0] in fn.index and su.functions[1] in fn.index)
+        can_share = _shareable(std, fn, units_here)
         if shared > can_share + AREA_TOL_M2:
             v.append(Violation("shared_use", where, f"claims {shared:g} m² shared between "
                                                     f"functions, the rules allow {can_share:g}"))
@@ -402,3 +397,20 @@ def scen_crs(zones: pd.DataFrame) -> str:
     info = query_utm_crs_info(datum_name="WGS 84",
                               area_of_interest=AreaOfInterest(lon, lat, lon, lat))
     return f"EPSG:{info[0].code}"
+
+
+def _shareable(std, fn: pd.DataFrame, units: dict[str, float]) -> float:
+    """An upper bound on the floor area the shared-use rules can save in one site: per
+    (unordered) pair, factor x the smaller area, and in all no more than the largest factor
+    times half the area of the functions involved (each function's area is shared once)."""
+    area = {f: units.get(f, 0.0) * float(fn.at[f, "area_per_unit_m2"]) for f in fn.index}
+    pairs: dict[tuple, float] = {}
+    for su in std.shared_use:
+        f, g = sorted(su.functions)
+        if f != g and f in area and g in area:
+            pairs[(f, g)] = max(pairs.get((f, g), 0.0), su.factor)
+    if not pairs:
+        return 0.0
+    per_pair = sum(c * min(area[f], area[g]) for (f, g), c in pairs.items())
+    involved = {f for p in pairs for f in p}
+    return min(per_pair, max(pairs.values()) * sum(area[f] for f in involved) / 2)

@@ -91,3 +91,10 @@ def test_extends_typo_suggests(tmp_path):
     p = write(tmp_path, "a", "extends: bse\n")
     with pytest.raises(DataError, match="did you mean 'base'"):
         load_scenario(p)
+
+
+def test_built_minimum_needs_street_or_city(tmp_path):
+    p = write(tmp_path, "bad", DATA + "standards:\n  function_minimums:\n"
+              "    - {function: childcare, amount: 1, level: community, count: built}\n")
+    with pytest.raises(DataError, match="count 'built' needs level 'street' or 'city'"):
+        load_scenario(p)

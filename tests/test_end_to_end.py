@@ -183,10 +183,12 @@ def test_catches_changed_inputs(plan_dir, tmp_path):
 def test_rerun_without_map_removes_stale_map(plan_dir, tmp_path):
     work = tmp_path / "again"
     shutil.copytree(plan_dir, work)
+    (work / "cache_key.txt").write_text("a comparison's key\n", encoding="utf-8")
     assert main(["run", str(ROOT / "scenarios" / "base.yaml"), "--out", str(work),
                  "--set", "model.budget=2e7", "--set", "solver.mip_rel_gap=0.01",
                  "--no-map"]) == 0
     assert not (work / "map.png").exists()
+    assert not (work / "cache_key.txt").exists()  # compare must not reuse this folder
     assert verify_plan(work) == []
 
 

@@ -140,3 +140,12 @@ def test_openstreetmap_and_graphml_readers(tmp_path):
     nx.write_graphml(g, tmp_path / "t.graphml")
     nodes, ei, ej, ew = read_network(tmp_path / "t.graphml", UTM)
     assert list(ew) == [97.0] and len(nodes) == 2
+
+
+def test_parallel_edges_keep_the_shortest():
+    nodes = np.array([[0.0, 0.0], [100.0, 0.0]])
+    one = network_pairs(nodes, np.array([0]), np.array([1]), np.array([100.0]),
+                        nodes[:1], nodes[1:], 1000)
+    both = network_pairs(nodes, np.array([0, 1, 0]), np.array([1, 0, 1]),
+                         np.array([100.0, 100.0, 150.0]), nodes[:1], nodes[1:], 1000)
+    assert list(one[2]) == [100.0] and list(both[2]) == [100.0]

@@ -147,7 +147,8 @@ def add_phasing(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemData, opts: 
                      f"({', '.join(fs)} at ≥ {100 * tg.min_share:g} % of demand)",
             "year": tg.year, "functions": fs, "min_share": tg.min_share}
         for i in data.zones.index:
-            cov_keys.append((n, i))
+            if any(idx.demand.get((i, f), 0.0) > 0 for f in fs):
+                cov_keys.append((n, i))  # a community needing none of them is not counted
     m.TARGETS = pyo.Set(initialize=tkeys, ordered=True)
     m.target_shortfall = pyo.Var(m.TARGETS, domain=pyo.NonNegativeReals,
                                  bounds=lambda _, k: (0.0, info.shortfalls[k]["required"]))
@@ -168,7 +169,8 @@ def add_phasing(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemData, opts: 
         * idx.demand[(i, f)] * m.covered[n, i]
         <= served(i, f, info.shortfalls[tkeys[n]]["year"]))
     m.phasing_target = pyo.Constraint(
-        range(len(tkeys)), rule=lambda m, n: sum(m.covered[n, i] for i in data.zones.index)
+        range(len(tkeys)), rule=lambda m, n: sum(m.covered[nn, i] for nn, i in cov_keys
+                                                 if nn == n)
         + m.target_shortfall[tkeys[n]] >= info.shortfalls[tkeys[n]]["required"])
     m.phasing_penalty = pyo.Expression(
         expr=sum(penalty * primary_scale / max(info.shortfalls[k]["required"], 1.0)

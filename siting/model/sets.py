@@ -135,10 +135,12 @@ def build_index(data: ProblemData, opts: ModelOptions,
 
     shared: dict[tuple[str, str, str], float] = {}
     for su in std.shared_use:
-        f, g = su.functions
+        f, g = sorted(su.functions)
+        if f == g:
+            continue
         for j in spaces:
             if (j, f) in host_set and (j, g) in host_set:
-                shared[(j, f, g)] = float(su.factor)
+                shared[(j, f, g)] = max(shared.get((j, f, g), 0.0), float(su.factor))
     shared_of: dict[str, list] = defaultdict(list)
     for key in shared:
         shared_of[key[0]].append(key)

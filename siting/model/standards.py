@@ -159,9 +159,8 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
         \sum_c \mathrm{grp}_{jc} \ge n^{core}\mathrm{cx}_j,\;
         \mathrm{grp}_{jc} \le \textstyle\sum_{f\in c}\mathrm{host}_{jf}
 
-        \mathrm{shared}_{jfg} \le a_f\,\mathrm{units}_{jf},\;
-        \mathrm{shared}_{jfg} \le a_g\,\mathrm{units}_{jg}
-        \qquad (\texttt{standards\_shared\_f}, \texttt{standards\_shared\_g})
+        \sum_{g} \mathrm{shared}_{j\{f,g\}} \le a_f\,\mathrm{units}_{jf}
+        \qquad (\texttt{standards\_shared})
 
     :math:`r_g` is the requirement of group g (a community, a street or the city) and
     :math:`E_g` its existing service space (zones' ``existing_service_m2``).
@@ -234,13 +233,16 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
                                        if space_street.get(j) == info.shortfalls[k]["group"])
         + m.shortfall[k] >= 1)
 
-    # shared floor area
-    m.standards_shared_f = pyo.Constraint(
-        m.SHARED, rule=lambda m, j, f, g: m.shared[j, f, g]
+    # shared floor area: a function's area can be shared once, whatever the number of
+    # partners (the shares of all its pairs together stay within its own area)
+    shared_by_host: dict[tuple, list] = defaultdict(list)
+    for j, f, g in m.SHARED:
+        shared_by_host[(j, f)].append((j, f, g))
+        shared_by_host[(j, g)].append((j, f, g))
+    m.standards_shared = pyo.Constraint(
+        sorted(shared_by_host), rule=lambda m, j, f: sum(m.shared[k] for k in
+                                                         shared_by_host[(j, f)])
         <= idx.area_per_unit[f] * m.units[j, f])
-    m.standards_shared_g = pyo.Constraint(
-        m.SHARED, rule=lambda m, j, f, g: m.shared[j, f, g]
-        <= idx.area_per_unit[g] * m.units[j, g])
 
     # objective terms
     pen = std.penalty * primary_scale

@@ -4,7 +4,8 @@
 single-period choice of spaces, channels, areas and units, and gives each chosen space the
 earliest opening year its channel's lead time and the yearly budgets allow (spaces that
 serve the most per yuan first); a space no year can afford is dropped. Integer variables are
-set consistently; HiGHS completes the continuous ones.
+set consistently; HiGHS fixes them and completes the continuous ones (areas, allocations,
+shortfalls) by solving the remaining LP.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def schedule_start(phased: BuiltModel, single: BuiltModel, data: ProblemData) ->
                 m.host[h].set_value(0)
             if o[0] in m.COMPLEX_SITES:
                 m.complex[o[0]].set_value(0)
+            for jc in m.COMPLEX_GROUPS:
+                if jc[0] == o[0]:
+                    m.complex_group[jc].set_value(0)
     for key in m.OPEN_IN:
         j, k, t = key
         on = opened.get(j) == t and (m.build[j, k].value or 0) > 0.5

@@ -183,3 +183,29 @@ def test_phasing_respects_lead_times_and_yearly_budgets():
     # coverage in 2025-2026 comes only from what opened by then
     cov = [pyo.value(m.phasing_coverage[t]) for t in (2025, 2026, 2027)]
     assert cov[0] <= cov[1] + 1e-9 <= cov[2] + 2e-9
+
+
+def test_a_function_area_is_shared_once():
+    # 96 m2 usable; functions a and b want 96 one-m2 units each. Sharing half of the smaller
+    # area: 2u - 0.5u <= 96 -> 64 + 64. Repeating the rule the other way round must not let
+    # the same area be shared twice.
+    fn = {"a": {"area_per_unit_m2": 1.0, "max_units": 96},
+          "b": {"area_per_unit_m2": 1.0, "max_units": 96}}
+    data = tiny_problem([room()], {"Z1": {"a": 96, "b": 96}}, {("Z1", "S1"): 100}, fn)
+    once = {"shared_use": [{"functions": ["a", "b"], "factor": 0.5}]}
+    twice = {"shared_use": [{"functions": ["a", "b"], "factor": 0.5},
+                            {"functions": ["b", "a"], "factor": 0.5}]}
+    assert served(solve_tiny(data, budget=1e8, standards=once)[0]) == pytest.approx(128)
+    assert served(solve_tiny(data, budget=1e8, standards=twice)[0]) == pytest.approx(128)
+
+
+def test_chained_sharing_counts_each_area_once():
+    # a shares with b and with c (factor 1): a's area can be shared with one partner only.
+    fn = {f: {"area_per_unit_m2": 1.0, "max_units": 96} for f in ("a", "b", "c")}
+    data = tiny_problem([room()], {"Z1": {"a": 96, "b": 96, "c": 96}}, {("Z1", "S1"): 100},
+                        fn)
+    std = {"shared_use": [{"functions": ["a", "b"], "factor": 1.0},
+                          {"functions": ["a", "c"], "factor": 1.0}]}
+    built, _ = solve_tiny(data, budget=1e8, standards=std)
+    # used - shared <= 96 with shared <= a's area and <= b's + c's: at most 2 x 96 in use
+    assert served(built) <= 192 + 1e-6
