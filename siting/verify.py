@@ -200,6 +200,7 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
     # --- assignments: walking limits and capacity ------------------------------------------
     v += _check_assignments(scen, fn, sites, assign, zones, spaces, existing)
 
+    v += _check_standard_reports(scen, fn, sites, assign, zones, existing, summary)
     # --- demand ----------------------------------------------------------------------------
     growth = scen.demand_growth
     got = assign.groupby(["zone_id", "function"])["served"].sum()
@@ -414,3 +415,66 @@ def _shareable(std, fn: pd.DataFrame, units: dict[str, float]) -> float:
     per_pair = sum(c * min(area[f], area[g]) for (f, g), c in pairs.items())
     involved = {f for p in pairs for f in p}
     return min(per_pair, max(pairs.values()) * sum(area[f] for f in involved) / 2)
+
+
+def _check_standard_reports(scen: Scenario, fn: pd.DataFrame, sites: pd.DataFrame,
+                            assign: pd.DataFrame, zones: pd.DataFrame, existing: pd.DataFrame,
+                            summary: dict | None) -> list[Violation]:
+    """Every function minimum and 'one complex per street' that the plan misses must be
+    reported in the plan's shortfalls with at least the amount missing (and, in hard mode,
+    nothing may be missed). Recomputed from the exported assignments and sites."""
+    std = scen.standards
+    v: list[Violation] = []
+    reported: dict[tuple, float] = {}
+    for s in (summary or {}).get("shortfalls", []):
+        reported[(s["standard"], str(s["group"]))] = float(s["missing"])
+    growth = scen.demand_growth
+
+    def groups(level: str) -> dict[str, list]:
+        if level == "community":
+            return {z: [z] for z in zones.index}
+        if level == "street":
+            out: dict[str, list] = {}
+            for z, st in zones["street"].astype(str).items():
+                out.setdefault(st or "(no street)", []).append(z)
+            return out
+        return {"city": list(zones.index)}
+
+    def expect(standard: str, group: str, required: float, achieved: float) -> None:
+        missing = required - achieved
+        if missing <= 1e-6 * max(1.0, required) + 1e-6:
+            return
+        got = reported.get((standard, group), 0.0)
+        if std.mode == "hard":
+            v.append(Violation("standard", f"{standard} {group}", f"{achieved:g} of "
+                                                                   f"{required:g} in hard mode"))
+        elif got < missing - 1e-3 * max(1.0, missing):
+            v.append(Violation("standard", f"{standard} {group}", f"short by {missing:g}, "
+                                                                   f"reported {got:g}"))
+
+    served = assign.groupby(["zone_id", "function"])["served"].sum()
+    for fs in std.function_minimums:
+        if fs.function not in fn.index:
+            continue
+        coef = float(fn.at[fs.function, "area_per_unit_m2"]) if fs.measure == "m2" else 1.0
+        for g, members in groups(fs.level).items():
+            base = float(zones.loc[members, fs.base].astype(float).sum()) * growth.get(fs.base,
+                                                                                       1.0)
+            req = fs.amount * base / fs.per
+            if fs.count == "served":
+                got = sum(float(served.get((z, fs.function), 0.0)) for z in members)
+            else:
+                here = sites if fs.level == "city" else sites[sites["street"].astype(str) == g]
+                got = float(here.get(f"units_{fs.function}", pd.Series(dtype=float)).sum())
+                if fs.level == "city":
+                    got += float(existing.loc[existing["function"] == fs.function,
+                                              "capacity"].sum())
+            expect(f"function_minimum:{fs.function}", g, req, coef * got)
+    cx = std.complexes
+    if cx.enabled and cx.one_per_street:
+        have = sites[sites["complex"].astype(str).str.lower() == "true"] \
+            if "complex" in sites.columns else sites.iloc[:0]
+        per_street = have["street"].astype(str).value_counts()
+        for st in sorted({str(x) or "(no street)" for x in zones["street"]}):
+            expect("complex_per_street", st, 1.0, float(min(1, per_street.get(st, 0))))
+    return v

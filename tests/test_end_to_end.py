@@ -245,3 +245,30 @@ def test_catches_lead_time_and_year_budget(plan_dir, tmp_path):
     found = tamper(plan_dir, tmp_path, go)
     assert any(v.startswith("lead_time") for v in found)
     assert any(v.startswith("year_budget 2025") for v in found)
+
+
+@pytest.fixture(scope="module")
+def standards_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("standards")
+    assert main(["run", str(ROOT / "scenarios" / "standards.yaml"), "--out", str(out),
+                 "--no-map", "--set", "solver.mip_rel_gap=0.01"]) == 0
+    return out
+
+
+def test_standards_plan_verifies_and_reports_its_shortfall(standards_dir):
+    assert verify_plan(standards_dir) == []
+    sf = pd.read_csv(standards_dir / "shortfalls.csv", encoding="utf-8-sig")
+    assert list(sf["standard"]) == ["function_minimum:childcare"]
+    sites = pd.read_csv(standards_dir / "sites.csv", encoding="utf-8-sig")
+    assert sites["complex"].any()
+    assert (sites["floor_area_m2"] >= 300 - 0.01).all()  # minimum facility size
+
+
+def test_catches_an_unreported_shortfall(standards_dir, tmp_path):
+    def go(d):
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        s["shortfalls"] = []
+        (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+
+    found = tamper(standards_dir, tmp_path, go)
+    assert any(v.startswith("standard function_minimum:childcare city") for v in found)
