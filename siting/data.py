@@ -116,6 +116,17 @@ class Inputs:
 # Reading
 
 
+def set_cell(df: pd.DataFrame, row: str, col: str, val) -> None:
+    """``df.at[row, col] = val``, widening an integer or boolean column when the value needs
+    it (a scenario may set 594.4 m where the catalogue has whole metres)."""
+    if col in df.columns and not isinstance(val, bool) and isinstance(val, float) \
+            and pd.api.types.is_integer_dtype(df[col]) and not float(val).is_integer():
+        df[col] = df[col].astype(float)
+    if col in df.columns and pd.api.types.is_bool_dtype(df[col]) and not isinstance(val, bool):
+        df[col] = df[col].astype(object)
+    df.at[row, col] = val
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file (recorded per input in ``summary.json``, re-checked by verify)."""
     import hashlib

@@ -16,7 +16,7 @@ import pandas as pd
 
 from siting import geo
 from siting.config import Scenario
-from siting.data import Inputs
+from siting.data import Inputs, set_cell
 from siting.exceptions import DataError
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def apply_function_overrides(functions: pd.DataFrame, scenario: Scenario) -> pd.
     f["enabled"] = True
     for name, ov in scenario.functions.items():
         for key, val in ov.model_dump(exclude_none=True).items():
-            f.at[name, key] = val
+            set_cell(f, name, key, val)
     bad = f["min_units"] > f["max_units"]
     if bad.any():
         raise DataError([f"scenario {scenario.name!r}: function {n!r}: min_units "
@@ -100,7 +100,7 @@ def apply_channel_overrides(channels: pd.DataFrame, scenario: Scenario) -> pd.Da
     c["cost_multiplier"] = 1.0
     for name, ov in scenario.channels.items():
         for key, val in ov.model_dump(exclude_none=True).items():
-            c.at[name, key] = val
+            set_cell(c, name, key, val)
     c = c[c["enabled"].astype(bool)].drop(columns="enabled")
     if c.empty:
         raise DataError(f"scenario {scenario.name!r}: every channel is disabled")

@@ -39,7 +39,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from siting import __version__
 from siting.config import (
@@ -61,6 +61,22 @@ class ParameterSpec(_Strict):
     range: tuple[float, float] | None = None
     steps: int = Field(5, ge=2)
     integer: bool = False
+
+    @field_validator("values")
+    @classmethod
+    def _numbers(cls, v: list[Any] | None) -> list[Any] | None:
+        """YAML reads ``1e7`` (no decimal point) as text: take it as the number meant."""
+        if v is None:
+            return v
+        out = []
+        for x in v:
+            if isinstance(x, str):
+                try:
+                    x = float(x.replace("_", ""))
+                except ValueError:
+                    pass
+            out.append(x)
+        return out
 
     def grid(self) -> list[Any]:
         if self.values is not None:
@@ -139,6 +155,38 @@ def get_dotted(d: dict, key: str) -> Any:
     return d
 
 
+def base_value(spec: SweepSpec, base: dict, key: str) -> Any:
+    """The base run's value of a swept key: from the scenario file, else the catalogue
+    (``functions.<f>.<field>`` / ``channels.<c>.<field>``), else the schema default."""
+    v = get_dotted(base, key)
+    if v is not None:
+        return v
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] in ("functions", "channels"):
+        from siting.data import load_channels, load_functions
+
+        if parts[2] == "cost_multiplier":
+            return 1.0
+        problems: list[str] = []
+        path = Path(get_dotted(base, f"data.{parts[0]}") or "")
+        loader = load_functions if parts[0] == "functions" else load_channels
+        table = loader(path, problems) if path.is_file() else None
+        if table is not None and parts[1] in table.index and parts[2] in table.columns:
+            val = table.at[parts[1], parts[2]]
+            return val.item() if hasattr(val, "item") else val
+        return None
+    try:
+        scen = Scenario.model_validate(_deep_merge(base, spec.overrides))
+    except ValidationError:
+        return None
+    cur: Any = scen
+    for p in parts:
+        cur = getattr(cur, p, None) if not isinstance(cur, dict) else cur.get(p)
+        if cur is None:
+            return None
+    return cur
+
+
 def design_points(spec: SweepSpec, base: dict) -> list[dict[str, Any]]:
     """The parameter values of every run, in a fixed order."""
     keys = list(spec.parameters)
@@ -147,11 +195,11 @@ def design_points(spec: SweepSpec, base: dict) -> list[dict[str, Any]]:
         return [dict(zip(keys, combo)) for combo in itertools.product(*[ps[k].grid()
                                                                           for k in keys])]
     if spec.design == "oat":
-        centre = {k: get_dotted(base, k) for k in keys}
+        centre = {k: base_value(spec, base, k) for k in keys}
         for k, v in centre.items():
             if v is None:
                 raise DataError(f"design oat: parameter {k} has no value in the base scenario "
-                                "to vary around")
+                                "or the catalogues to vary around; give it in the base")
         pts = [dict(centre)]
         for k in keys:
             for v in ps[k].grid():

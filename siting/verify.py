@@ -18,7 +18,7 @@ import pandas as pd
 from pyproj import Geod
 
 from siting.config import Scenario
-from siting.data import file_sha256, load_inputs
+from siting.data import file_sha256, load_inputs, set_cell
 
 REL_TOL = 1e-6
 DIST_TOL = 0.005  # relative; UTM scale error inside a zone is < 0.1 %
@@ -88,14 +88,14 @@ def check(scen: Scenario, sites: pd.DataFrame, assign: pd.DataFrame, zones_out: 
     fn = inp.functions.copy()
     for name, ov in scen.functions.items():
         for k, val in ov.model_dump(exclude_none=True).items():
-            fn.at[name, k] = val
+            set_cell(fn, name, k, val)
     if "enabled" in fn.columns:
         fn = fn[fn["enabled"].fillna(True).astype(bool)]
     ch = inp.channels.copy()
     ch["cost_multiplier"] = 1.0
     for name, ov in scen.channels.items():
         for k, val in ov.model_dump(exclude_none=True).items():
-            ch.at[name, k] = val
+            set_cell(ch, name, k, val)
     if "enabled" in ch.columns:
         ch = ch[ch["enabled"].fillna(True).astype(bool)]
     spaces, zones, existing = inp.spaces, inp.zones, inp.existing

@@ -183,3 +183,23 @@ def test_kill_9_loses_no_finished_run(tmp_path, quick):
     assert len(after) == 20
     assert all(after[k] == v for k, v in first.items())  # finished runs kept, not redone
     assert not list(runs.glob(".*.tmp"))
+
+
+def test_oat_tornado_and_sobol_outputs(tmp_path, quick):
+    oat = sweep_file(tmp_path, quick, "design: oat\nparameters:\n"
+                     "  model.budget: {values: [1e7, 4e7]}\n"
+                     "  functions.childcare.walking_limit_m: {values: [300, 800]}\n")
+    table = run_sweep(oat, tmp_path / "oat", workers=0, progress=False)
+    assert len(table) == 5 and (tmp_path / "oat" / "tornado.png").stat().st_size > 5_000
+    sob_dir = tmp_path / "s"
+    sob_dir.mkdir()
+    sob = sweep_file(sob_dir, quick, "design: sobol\nsamples: 4\nseed: 1\nparameters:\n"
+                     "  model.budget: {range: [5e6, 4e7]}\n"
+                     "  functions.childcare.walking_limit_m: {range: [300, 800]}\n")
+    table = run_sweep(sob, tmp_path / "sobol", workers=0, progress=False)
+    assert len(table) == 4 * (2 + 2)
+    idx = pd.read_csv(tmp_path / "sobol" / "sobol_indices.csv", encoding="utf-8-sig")
+    w = idx[idx["output"] == "weighted_coverage"].set_index("parameter")
+    assert set(w.index) == {"model.budget", "functions.childcare.walking_limit_m"}
+    assert w.loc["model.budget", "ST"] > 0  # money moves coverage
+    assert (tmp_path / "sobol" / "sobol.png").stat().st_size > 5_000
