@@ -113,6 +113,10 @@ def comparison_row(summary: dict, sites: pd.DataFrame) -> dict:
         row[f"coverage_{f}"] = d["coverage"]
     for r, hh in summary["households_within_m"].items():
         row[f"households_within_{r}m"] = hh
+    row["distance_method"] = summary["distance"]["method"]
+    for limit, c in (summary["distance"].get("straight_vs_network") or {}).items():
+        row[f"straight_only_pairs_{limit}m"] = c["straight_only"]
+        row[f"network_only_pairs_{limit}m"] = c["network_only"]
     pts = 100 * summary["weighted_coverage_new"]
     row["capex_per_coverage_point"] = summary["total_capex"] / pts if pts > 0 else None
     row["chosen_spaces"] = "|".join(sites["space_id"].astype(str))

@@ -109,6 +109,11 @@ def test_river_changes_the_plan(tmp_path):
     assert cmp["500"]["straight_only"] > 0
     assert net.summary["distance"]["method"] == "network"
     assert set(net.sites["space_id"]) != set(straight.sites["space_id"])
+    from siting.compare import comparison_row
+
+    row = comparison_row(net.summary, net.sites)
+    assert row["straight_only_pairs_500m"] == cmp["500"]["straight_only"]
+    assert row["distance_method"] == "network"
     pairs = pd.MultiIndex.from_frame(net.assignments[["zone_id", "site_id"]])
     reach = pd.MultiIndex.from_frame(net.data.reach[["zone_id", "site_id"]])
     assert pairs.isin(reach).all()
