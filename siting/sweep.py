@@ -350,7 +350,10 @@ def chunked(jobs: list, size: int) -> list[list]:
         by_key.setdefault(structure_key(Scenario.model_validate(job[2])), []).append(job)
     out = []
     for group in by_key.values():
-        group.sort(key=lambda j: json.dumps(j[1], sort_keys=True, default=str))
+        # numeric order within a structure (a budget ladder climbs, so each warm start is
+        # the neighbouring plan); text only breaks ties between non-numbers
+        group.sort(key=lambda j: tuple((0, float(v), "") if isinstance(v, int | float)
+                                       else (1, 0.0, str(v)) for _, v in sorted(j[1].items())))
         out += [group[i:i + size] for i in range(0, len(group), size)]
     return out
 
