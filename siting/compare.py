@@ -113,6 +113,7 @@ def comparison_row(summary: dict, sites: pd.DataFrame) -> dict:
         row[f"coverage_{f}"] = d["coverage"]
     for r, hh in summary["households_within_m"].items():
         row[f"households_within_{r}m"] = hh
+    row["n_shortfalls"] = len(summary.get("shortfalls", []))
     row["distance_method"] = summary["distance"]["method"]
     for limit, c in (summary["distance"].get("straight_vs_network") or {}).items():
         row[f"straight_only_pairs_{limit}m"] = c["straight_only"]
@@ -199,6 +200,9 @@ def markdown_summary(table: pd.DataFrame) -> str:
                 f"{len(base_set - this_set)} of the base's dropped.")
         if moves:
             text += " Largest coverage changes: " + ", ".join(moves) + "."
+        if r.get("n_shortfalls", 0) and r["n_shortfalls"] == r["n_shortfalls"]:
+            text += (f" {int(r['n_shortfalls'])} standard(s) not fully met (see "
+                     f"{r['scenario']}/shortfalls.csv).")
         if r["status"] == "time_limit":
             text += f" Stopped at the time limit with a {100 * r['mip_gap']:.2f} % gap."
         lines.append(text)

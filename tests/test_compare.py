@@ -52,6 +52,7 @@ def test_comparison_matches_each_plan(compared):
         row = table.loc[name]
         assert row["capex"] == pytest.approx(sites["capex"].sum())
         assert row["n_sites"] == len(sites)
+        assert row["n_shortfalls"] == len(summary["shortfalls"])
         assert row["opex_per_year"] == pytest.approx(sites["opex_per_year"].sum())
         for ch in ("renovate", "convert", "transfer", "new_build"):
             assert row[f"sites_{ch}"] == (sites["channel"] == ch).sum()
