@@ -414,12 +414,15 @@ def _execute(chunks, runs_dir, workers, scheduler, persistent, progress, total, 
             return
         from dask.distributed import Client, LocalCluster, as_completed
 
+        if not log.isEnabledFor(logging.INFO):  # keep Dask's own INFO lines off the screen
+            logging.getLogger("distributed").setLevel(logging.WARNING)
+
         if scheduler:
             client, cluster = Client(scheduler), None
         else:
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                    threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=None, silence_logs=logging.WARNING)
             client = Client(cluster)
         try:
             futures = [client.submit(run_chunk, c, runs_dir, persistent, pure=False)
