@@ -103,18 +103,13 @@ def main() -> None:
     t0 = time.perf_counter()
     built = build_model(data, opts)
     build_s = time.perf_counter() - t0
-    from pyomo.contrib.appsi.solvers.highs import Highs
+    from siting.solve import Solver
 
-    solver = Highs()
-    t0 = time.perf_counter()
-    solver.set_instance(built.model)
-    handover_s = time.perf_counter() - t0
-    n_vars = solver._solver_model.getNumCol()
-    n_cons = solver._solver_model.getNumRow()
-    from siting.solve import solve
-
-    res = solve(built, SolverOptions(time_limit_s=args.time_limit, mip_rel_gap=1e-3),
-                solver=solver)
+    solver = Solver()
+    handover_s = solver.load(built.model)
+    n_vars = solver.highs.getNumCol()
+    n_cons = solver.highs.getNumRow()
+    res = solver.solve(built, SolverOptions(time_limit_s=args.time_limit, mip_rel_gap=1e-3))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.4f}"
     print(f"size={args.size} functions={args.functions} vars={n_vars} cons={n_cons} "
