@@ -74,7 +74,8 @@ def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, floa
 
 def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
                   weight: dict[str, float], walking_limit: dict[str, float]) -> None:
-    """Add ``m.objective`` and the expressions ``m.coverage_score`` and ``m.walk_total``.
+    """Add ``m.objective`` and the expression ``m.coverage_score`` (max_coverage) or
+    ``m.walk_total`` (the other objectives).
 
     Standards contribute ``m.standards_penalty`` (shortfalls, always against the primary) and
     ``m.standards_bonus`` (preferred complexes), built by :mod:`siting.model.standards`.
@@ -83,11 +84,18 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
     sc = objective_scales(idx, opts, weight, walking_limit)
     cbar, lbar, wsum = sc.cbar, sc.lbar, sc.wsum
     cw = coverage_weights(idx, weight)
+    # one pass over the pairs, with the variables fetched once (the pair sums dominate)
+    serve = list(m.serve.values())
     pf, pd_, pc = idx.pair_function, idx.pair_distance, idx.pair_cost
-    m.coverage_score = pyo.Expression(expr=sum(cw.get(pf[p], 0.0) * m.serve[p]
-                                               for p in range(idx.n_pairs)))
-    m.walk_total = pyo.Expression(expr=sum(pd_[p] * m.serve[p] for p in range(idx.n_pairs)))
-    pair_cost = sum(pc[p] * m.serve[p] for p in range(idx.n_pairs) if pc[p] != 0.0)
+    if opts.objective == "max_coverage":
+        coef = [cw.get(f, 0.0) for f in pf]
+        m.coverage_score = pyo.Expression(expr=sum(c * v for c, v in zip(coef, serve) if c))
+    else:
+        m.walk_total = pyo.Expression(expr=sum(d * v for d, v in zip(pd_, serve) if d))
+    if any(pc):
+        pair_cost = sum(c * v for c, v in zip(pc, serve) if c)
+    else:
+        pair_cost = 0.0
     extra = m.standards_penalty + m.phasing_penalty - m.standards_bonus  # to be minimised
     if opts.objective == "max_coverage":
         extra = extra - m.phasing_early

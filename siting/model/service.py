@@ -38,22 +38,23 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
     """
     serve_all = opts.objective in SERVE_ALL_OBJECTIVES
     dem = [(i, f) for i, f in idx.demand if (i, f) in idx.pairs_of_demand]
+    serve = list(m.serve.values())  # fetched once: indexing m.serve[p] costs more than a sum
 
     def demand_rule(m, i, f):
-        lhs = sum(m.serve[p] for p in idx.pairs_of_demand[(i, f)])
+        lhs = sum(serve[p] for p in idx.pairs_of_demand[(i, f)])
         return lhs == idx.demand[(i, f)] if serve_all else lhs <= idx.demand[(i, f)]
 
     m.service_demand = pyo.Constraint(dem, rule=demand_rule)
     hosts_with_pairs = [h for h in idx.hosts if h in idx.pairs_of_host]
     m.service_capacity = pyo.Constraint(
         hosts_with_pairs,
-        rule=lambda m, j, f: sum(m.serve[p] for p in idx.pairs_of_host[(j, f)]) <= m.units[j, f])
+        rule=lambda m, j, f: sum(serve[p] for p in idx.pairs_of_host[(j, f)]) <= m.units[j, f])
     def existing_rule(m, e, f):
         pairs = idx.pairs_of_existing.get((e, f), [])
         cap = idx.existing_capacity[(e, f)]
         if not pairs:  # only reached with fill_existing: nobody can reach it
             return pyo.Constraint.Infeasible if cap > 0 else pyo.Constraint.Skip
-        lhs = sum(m.serve[p] for p in pairs)
+        lhs = sum(serve[p] for p in pairs)
         return lhs == cap if opts.fill_existing else lhs <= cap
 
     ex = sorted(idx.existing_capacity if opts.fill_existing else idx.pairs_of_existing)
@@ -64,9 +65,17 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
                                                                  idx.pair_function[p])]
             * m.assign[p])
     if opts.strong_assignment:
-        cand = [p for h in hosts_with_pairs for p in idx.pairs_of_host[h]]
-        cand.sort()
+        # Only where it is not implied: if d_if >= U_jf, the capacity row already gives
+        # serve_p <= units_jf <= U_jf host_jf <= d_if host_jf.
+        ub = idx.units_ub
+        pdem = idx.pair_demand
+        host = {h: v for h, v in m.host.items()}
+        bound: dict[int, tuple] = {}
+        for h in hosts_with_pairs:
+            vh, u = host[h], ub[h]
+            for p in idx.pairs_of_host[h]:
+                d = pdem[p]
+                if d < u:
+                    bound[p] = (d, vh)
         m.service_if_hosted = pyo.Constraint(
-            cand, rule=lambda m, p: m.serve[p] <= idx.demand[(idx.pair_zone[p],
-                                                              idx.pair_function[p])]
-            * m.host[idx.pair_site[p], idx.pair_function[p]])
+            sorted(bound), rule=lambda m, p: serve[p] <= bound[p][0] * bound[p][1])

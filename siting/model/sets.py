@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from siting.config import ModelOptions, Standards
 from siting.problem import ProblemData
@@ -47,6 +48,8 @@ class ModelIndex:
     pair_function: list[str]
     pair_distance: list[float]
     pair_cost: list[float]
+    pair_demand: list[float]
+    """Demand of the pair's zone for its function (the pair's largest flow)."""
     pairs_of_host: dict[tuple[str, str], list[int]]
     pairs_of_existing: dict[tuple[str, str], list[int]]
     pairs_of_demand: dict[tuple[str, str], list[int]]
@@ -112,9 +115,9 @@ def build_index(data: ProblemData, opts: ModelOptions,
 
     pairs = data.pairs
     is_space = pairs["site_id"].isin(set(spaces)).to_numpy()
-    reach = (pairs[is_space].assign(d=[demand[(z, f)] for z, f in
-                                       zip(pairs["zone_id"][is_space],
-                                           pairs["function"][is_space])])
+    zf = pd.MultiIndex.from_arrays([pairs["zone_id"], pairs["function"]])
+    pair_demand = data.demand.astype(float).reindex(zf).fillna(0.0).to_numpy()
+    reach = (pairs[is_space].assign(d=pair_demand[is_space])
              .groupby(["site_id", "function"])["d"].sum())
     hosts, ub, lb = [], {}, {}
     needs = std.function_requirements
@@ -146,8 +149,8 @@ def build_index(data: ProblemData, opts: ModelOptions,
         shared_of[key[0]].append(key)
 
     ex_cap = {k: float(v) for k, v in data.existing_capacity.items()}
-    keep = np.array([(s, f) in host_set or (s, f) in ex_cap
-                     for s, f in zip(pairs["site_id"], pairs["function"])], dtype=bool)
+    sf_ = pd.MultiIndex.from_arrays([pairs["site_id"], pairs["function"]])
+    keep = sf_.isin(list(host_set | set(ex_cap))) if len(pairs) else np.zeros(0, dtype=bool)
     kept = pairs[keep] if len(pairs) else pairs
     pz, ps, pf = (kept["zone_id"].tolist(), kept["site_id"].tolist(), kept["function"].tolist())
     pairs_of_host: dict[tuple, list[int]] = defaultdict(list)
@@ -169,6 +172,7 @@ def build_index(data: ProblemData, opts: ModelOptions,
         pair_zone=pz, pair_site=ps, pair_function=pf,
         pair_distance=kept["distance_m"].astype(float).tolist(),
         pair_cost=kept["cost_per_unit"].astype(float).tolist(),
+        pair_demand=pair_demand[keep].tolist() if len(pairs) else [],
         pairs_of_host=dict(pairs_of_host), pairs_of_existing=dict(pairs_of_existing),
         pairs_of_demand=dict(pairs_of_demand), existing_capacity=ex_cap,
         min_gross={o: min_size[o] for o in options if min_size[o] > 0}, service_share=share,

@@ -34,9 +34,7 @@ def add_variables(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
     dom = pyo.NonNegativeIntegers if opts.integer_units else pyo.NonNegativeReals
     m.units = pyo.Var(m.HOSTS, domain=dom, bounds=lambda _, j, f: (0, idx.units_ub[(j, f)]))
 
-    def serve_bounds(_, p):
-        return (0.0, idx.demand[(idx.pair_zone[p], idx.pair_function[p])])
-
-    m.serve = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals, bounds=serve_bounds)
+    pd_ = idx.pair_demand
+    m.serve = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals, bounds=lambda _, p: (0.0, pd_[p]))
     if opts.single_source:
         m.assign = pyo.Var(m.PAIRS, domain=pyo.Binary)
