@@ -105,6 +105,9 @@ class SolverOptions(_Strict):
     threads: int | None = Field(None, ge=1)
     seed: int = 0
     """HiGHS random seed: fixed so the same inputs give the same plan."""
+    start: Literal["greedy", "none"] = "greedy"
+    """``greedy``: hand HiGHS a constructive plan (marginal coverage per yuan) before it
+    starts, so a max-coverage solve has a plan from the first second; ``none``: no start."""
     verbose: bool = False
 
 

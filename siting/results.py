@@ -254,7 +254,10 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
         "bound": result.bound,
         "mip_gap": result.mip_gap,
         "solve_seconds": round(result.runtime_s, 3),
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "first_plan_seconds": (None if result.first_plan_s is None
+                               else round(result.first_plan_s, 3)),
+        "timings_s": {k: round(v, 3) for k, v in {**timings,
+                                                   "handover": result.handover_s}.items()},
         "solver": result.solver,
         "termination": result.termination,
         "budget": scenario.model.budget,

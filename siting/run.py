@@ -53,6 +53,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         timings["build"] = time.perf_counter() - t0
         if scenario.phasing.enabled:
             warm = _phased_start(built, data, scenario, timings)
+        elif scenario.solver.start == "greedy" and warm_start is not False:
+            warm = _greedy_start(built, data, timings)
     result = solve(built, scenario.solver, warm_start=warm, solver=solver)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
@@ -99,6 +101,19 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
         return False
     schedule_start(built, single, data)
     return True
+
+
+def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict) -> bool:
+    """Set a constructive plan on ``built`` as HiGHS's starting solution."""
+    from siting.model.warmstart import greedy_start
+
+    t0 = time.perf_counter()
+    got = greedy_start(built, data.functions["weight"].astype(float).to_dict())
+    timings["greedy_start"] = time.perf_counter() - t0
+    if got is not None:
+        log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",
+                 got["spaces"], got["capex"], got["coverage_score"], timings["greedy_start"])
+    return got is not None
 
 
 def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:

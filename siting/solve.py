@@ -102,6 +102,10 @@ class Solver:
         self._param_rows: list[tuple[int, object, int, float]] = []
         self._sense = 1
         self._infeasible: str | None = None
+        self._matrix = None
+        self._col_bounds = self._row_bounds = (np.zeros(0), np.zeros(0))
+        self._cost, self._offset = np.zeros(0), 0.0
+        self._start: np.ndarray | None = None
         self.last_solution: np.ndarray | None = None
 
     # -- hand-over ------------------------------------------------------------------------
@@ -152,7 +156,11 @@ class Solver:
         in_matrix = {id(v) for v in cols}
         self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
                         if not v.fixed and id(v) not in in_matrix]
-        del sf, a
+        self._matrix = a.tocsr()
+        self._col_bounds = (lower, upper)
+        self._row_bounds = (row_lower, row_upper)
+        self._cost, self._offset = cost, offset
+        del sf
         return time.perf_counter() - t0
 
     def _refresh_parameters(self) -> None:
@@ -161,6 +169,7 @@ class Solver:
             lo = bound if kind <= 0 else -highspy.kHighsInf
             hi = bound if kind >= 0 else highspy.kHighsInf
             self.highs.changeRowBounds(r, lo, hi)
+            self._row_bounds[0][r], self._row_bounds[1][r] = lo, hi
 
     # -- solve ----------------------------------------------------------------------------
     def solve(self, built: BuiltModel, options: SolverOptions, warm_start: bool = False
@@ -182,8 +191,7 @@ class Solver:
         h.setOptionValue("random_seed", int(options.seed))
         if options.threads:
             h.setOptionValue("threads", int(options.threads))
-        if warm_start:
-            self._set_start()
+        self._start = self._set_start() if warm_start else None
         t0 = time.perf_counter()
         deadline = t0 + options.time_limit_s + GRACE_S
         first: list[float] = []
@@ -219,26 +227,48 @@ class Solver:
             bound = bound if math.isfinite(bound) else None
         else:
             bound = obj if status == "optimal" else None
+        termination = h.modelStatusToString(ms)
         if has_sol:
             x = np.asarray(h.getSolution().col_value, dtype=float)
+            self._store(x)
+        elif self._start is not None and status == "time_limit":
+            # stopped before HiGHS took the start in: the start is still a checked plan
+            has_sol, x = True, self._start
+            obj = float(self._cost @ x + self._offset)
+            termination += " (plan: the starting solution)"
             self._store(x)
         gap = relative_gap(obj, bound) if has_sol else None
         if status == "optimal" and gap is None:
             gap = 0.0
-        return SolveResult(status, has_sol, obj, bound, gap, runtime, h.modelStatusToString(ms),
-                           version, handover, (first[0] if first else 0.0) if has_sol else None)
+        first_s = 0.0 if self._start is not None else (first[0] if first else None)
+        return SolveResult(status, has_sol, obj, bound, gap, runtime, termination,
+                           version, handover, first_s if has_sol else None)
 
-    def _set_start(self) -> None:
-        """Hand the variables' current values to HiGHS as a (partial) starting solution."""
+    def _set_start(self) -> np.ndarray | None:
+        """Hand the variables' current values to HiGHS as a (partial) starting solution.
+
+        Returns the start if it sets every column and satisfies every row and bound (checked
+        here on the matrix), so it counts as a plan even if HiGHS is stopped before using it.
+        """
         cols = self._columns
         vals = [v.value for v in cols]
         idx = np.array([k for k, x in enumerate(vals) if x is not None], dtype=np.int32)
         if not len(idx):
-            return
+            return None
         x = np.array([vals[k] for k in idx], dtype=float)
         integer = self._integer[idx]
         x[integer] = np.round(x[integer])
         self.highs.setSolution(len(idx), idx, x)
+        if len(idx) < len(cols):
+            return None
+        tol = 1e-6
+        lo, hi = self._col_bounds
+        act = self._matrix @ x
+        rlo, rhi = self._row_bounds
+        ok = (np.all(x >= lo - tol) and np.all(x <= hi + tol)
+              and np.all(act >= rlo - tol * (1 + np.abs(rlo)))
+              and np.all(act <= rhi + tol * (1 + np.abs(rhi))))
+        return x if ok else None
 
     def _store(self, x: np.ndarray) -> None:
         self.last_solution = x

@@ -23,3 +23,19 @@ def _close_figures():
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_scenario():
+    """The shipped base scenario on the bundled demo district."""
+    from siting.config import load_scenario
+
+    return load_scenario(ROOT / "scenarios" / "base.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_data(demo_scenario):
+    from siting.data import load_inputs
+    from siting.problem import prepare
+
+    return prepare(load_inputs(demo_scenario), demo_scenario)

@@ -10,6 +10,9 @@ shortfalls) by solving the remaining LP.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import pyomo.environ as pyo
 
 from siting.model import BuiltModel
@@ -116,3 +119,153 @@ def schedule_start(phased: BuiltModel, single: BuiltModel, data: ProblemData) ->
                       for p in ps)
             good = good and got >= meta["min_share"] * d - 1e-9
         m.covered[n, i].set_value(1 if good else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# A constructive plan for max coverage under a budget
+
+
+@dataclass
+class _Space:
+    option: tuple | None = None
+    gross: float = 0.0
+    area: float = 0.0  # usable area taken by units
+
+
+def greedy_start(built: BuiltModel, weight: dict[str, float]) -> dict | None:
+    r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
+
+    Each move adds a block of units of one function to one space (opening the space through
+    the channel that makes the block cheapest, if it is not open yet): as many units as the
+    demand still unserved within walking distance, the unit bound, the area left and the
+    money left allow. The move with the highest weighted coverage gained per yuan is taken,
+    the nearest unserved demand is assigned to it, and the search goes on until nothing fits
+    (lazy evaluation: a move's ratio only falls as demand is served, except for moves at the
+    space just opened, which are re-evaluated). Existing facilities first serve the nearest
+    demand up to their capacity.
+
+    Returns ``None`` (and sets nothing) when the model is not a max-coverage model this
+    construction applies to (``n_spaces`` fixed, single sourcing). Otherwise sets
+    ``build``, ``gross``, ``host``, ``units`` and ``serve`` and returns the plan's coverage
+    score, capital cost and number of spaces; HiGHS completes any other variable (standards'
+    shortfalls) by solving an LP with the integers fixed, and discards the start if it
+    violates a hard constraint.
+    """
+    import heapq
+
+    from siting.model.objective import coverage_weights
+
+    m, idx, opts = built.model, built.index, built.options
+    if (opts.objective != "max_coverage" or opts.n_spaces is not None or opts.single_source
+            or built.phasing.enabled):
+        return None
+    budget = float(pyo.value(m.budget_limit)) if hasattr(m, "budget_limit") else math.inf
+    max_open = opts.max_spaces if opts.max_spaces is not None else math.inf
+    cw = coverage_weights(idx, weight)
+    share = idx.service_share
+    residual = dict(idx.demand)
+    serve = [0.0] * idx.n_pairs
+    pz, pf, pdist = idx.pair_zone, idx.pair_function, idx.pair_distance
+
+    def assign(pairs: list[int], capacity: float) -> float:
+        """Serve the nearest unserved demand of ``pairs`` up to ``capacity``."""
+        used = 0.0
+        for p in sorted(pairs, key=lambda q: (pdist[q], q)):
+            if used >= capacity - 1e-9:
+                break
+            key = (pz[p], pf[p])
+            take = min(residual[key], capacity - used)
+            if take > 1e-9:
+                residual[key] -= take
+                serve[p] += take
+                used += take
+        return used
+
+    for key in sorted(idx.existing_capacity):
+        assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])
+
+    spaces = {j: _Space() for j in idx.spaces}
+    units = {h: 0 for h in idx.hosts}
+    state = {"spent": 0.0, "open": 0}
+
+    def reachable(h) -> float:
+        return sum(residual[(pz[p], pf[p])] for p in idx.pairs_of_host.get(h, []))
+
+    def best_move(h):
+        """(ratio, block, option, new gross, cost) of the best block at host h, or None."""
+        j, f = h
+        a, fit, lo = idx.area_per_unit[f], idx.fitout[f], idx.units_lb[h]
+        want = min(idx.units_ub[h] - units[h], math.ceil(reachable(h) - 1e-9))
+        if want <= 0 or (units[h] == 0 and want < max(lo, 1)):
+            return None
+        sp = spaces[j]
+        money = budget - state["spent"]
+        choices = [sp.option] if sp.option else (idx.options_of[j] if state["open"] < max_open
+                                                 else [])
+        best = None
+        for o in choices:
+            cap_area = share * idx.usable[o] * idx.max_gross[o]
+            n = min(want, math.floor((cap_area - sp.area) / a + 1e-9)) if a > 0 else want
+            fixed = 0.0 if sp.option else idx.fixed_cost[o]
+            while n >= max(lo if units[h] == 0 else 1, 1):
+                need = (sp.area + a * n) / (share * idx.usable[o])
+                gross = min(max(need, idx.min_gross.get(o, 0.0), sp.gross), idx.max_gross[o])
+                cost = fixed + idx.cost_per_m2[o] * (gross - sp.gross) + fit * n
+                if cost <= money + 1e-6:
+                    break
+                per_unit = fit + idx.cost_per_m2[o] * a / (share * idx.usable[o])
+                shrink = math.floor((money - fixed) / per_unit) if per_unit > 0 else n - 1
+                n = min(n - 1, shrink)
+            else:
+                continue
+            gain = cw.get(f, 0.0) * min(n, reachable(h))
+            if gain <= 0:
+                continue
+            ratio = gain / cost if cost > 0 else math.inf
+            if best is None or ratio > best[0]:
+                best = (ratio, n, o, gross, cost)
+        return best
+
+    heap = []
+    for k, h in enumerate(idx.hosts):
+        mv = best_move(h)
+        if mv is not None:
+            heap.append((-mv[0], k, h))
+    heapq.heapify(heap)
+    order = {h: k for k, h in enumerate(idx.hosts)}
+    while heap:
+        _, k, h = heapq.heappop(heap)
+        mv = best_move(h)
+        if mv is None:
+            continue
+        if heap and mv[0] < -heap[0][0] - 1e-12:  # stale: put back with its current ratio
+            heapq.heappush(heap, (-mv[0], k, h))
+            continue
+        _, n, o, gross, cost = mv
+        j, f = h
+        sp = spaces[j]
+        if sp.option is None:
+            sp.option = o
+            state["open"] += 1
+            for h2 in idx.hosts_of.get(j, []):  # co-located moves no longer pay the opening
+                if h2 != h:
+                    mv2 = best_move(h2)
+                    if mv2 is not None:
+                        heapq.heappush(heap, (-mv2[0], order[h2], h2))
+        sp.gross, sp.area = gross, sp.area + idx.area_per_unit[f] * n
+        units[h] += n
+        state["spent"] += cost
+        assign(idx.pairs_of_host.get(h, []), n)
+        heapq.heappush(heap, (-mv[0], k, h))  # more of the same may still pay
+
+    for o in idx.options:
+        on = spaces[o[0]].option == o
+        m.build[o].set_value(1 if on else 0)
+        m.gross[o].set_value(spaces[o[0]].gross if on else 0.0)
+    for h in idx.hosts:
+        m.units[h].set_value(units[h])
+        m.host[h].set_value(1 if units[h] > 0 else 0)
+    for p, v in enumerate(serve):
+        m.serve[p].set_value(v, skip_validation=True)
+    score = sum(cw.get(pf[p], 0.0) * v for p, v in enumerate(serve))
+    return {"coverage_score": score, "capex": state["spent"], "spaces": state["open"]}
