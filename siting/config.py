@@ -126,6 +126,10 @@ class ModelOptions(_Strict):
     """If set, at most this many candidate spaces are opened."""
     integer_units: bool = True
     """Units (slots, beds, seats) are whole numbers."""
+    aggregate_zones: bool = True
+    """Merge communities that reach exactly the same spaces for a function into one demand
+    row, where this cannot change the optimum (max coverage without single sourcing, phasing
+    or minimums counted per community); the plan is split back per community."""
     single_source: bool = False
     """Each community's demand for a function goes to one site only (binary assignment)."""
     fill_existing: bool = False

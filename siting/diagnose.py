@@ -56,10 +56,8 @@ def _elastic_served(data: ProblemData, scenario: Scenario, relax_limits: bool
     if not res.has_solution:
         return None
     idx, m = built.index, built.model
-    s = pd.Series([pyo.value(m.serve[p]) for p in range(idx.n_pairs)],
-                  index=pd.MultiIndex.from_arrays([idx.pair_zone, idx.pair_function]),
-                  dtype=float)
-    return s.groupby(level=[0, 1]).sum()
+    flows = idx.pair_flows([pyo.value(m.serve[p]) for p in range(idx.n_pairs)])
+    return flows.groupby(["zone_id", "function"])["served"].sum()
 
 
 def explain_infeasible(data: ProblemData, scenario: Scenario, tol: float = 1e-6) -> list[dict]:

@@ -123,12 +123,11 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     if built.options.integer_units:
         units = {h: float(round(v)) for h, v in units.items()}
     serve = np.array([pyo.value(m.serve[p]) for p in range(idx.n_pairs)], dtype=float)
-    serve = np.where(np.abs(serve) < EPS, 0.0, np.round(serve, 6))
+    serve = np.where(np.abs(serve) < EPS, 0.0, serve)
 
-    assign = pd.DataFrame({
-        "zone_id": idx.pair_zone, "site_id": idx.pair_site, "function": idx.pair_function,
-        "served": serve, "distance_m": np.round(idx.pair_distance, 1),
-    })
+    assign = idx.pair_flows(serve)  # merged demands split back per community
+    assign["served"] = np.round(assign["served"].to_numpy(dtype=float), 6)
+    assign["distance_m"] = np.round(assign["distance_m"].to_numpy(dtype=float), 1)
     assign = assign[assign["served"] > 0].reset_index(drop=True)
     assign["site_type"] = np.where(assign["site_id"].isin(data.existing.index), "existing",
                                    "new")

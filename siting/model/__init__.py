@@ -47,13 +47,23 @@ class BuiltModel:
     phasing: Phasing = field(default_factory=Phasing)
 
 
+def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing) -> bool:
+    """Whether merging zones with the same reachable sites is exact for this model: the
+    objective must not see distances or pair costs, flows must be splittable (no single
+    sourcing), and nothing may count service per community (phasing targets, 'served'
+    minimums below city level)."""
+    per_community = any(fm.count == "served" for fm in std.function_minimums)
+    return (opts.aggregate_zones and opts.objective == "max_coverage" and not opts.single_source
+            and not ph.enabled and not per_community)
+
+
 def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,
                 phasing: Phasing | None = None) -> BuiltModel:
     """Build the siting MIP for ``data`` under ``opts``, planning ``standards`` and
     ``phasing`` (a plan over several years)."""
     std = standards or Standards()
     ph = phasing or Phasing()
-    idx = build_index(data, opts, std)
+    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph))
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
     walking_limit = data.functions["walking_limit_m"].astype(float).to_dict()

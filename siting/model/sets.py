@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -65,14 +65,42 @@ class ModelIndex:
     max_capex: float
     """Capital cost of taking every option at its largest and every unit: a scale for the
     tie-break and the budget-free case."""
+    zone_groups: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    """(merged demand id, f) -> [(zone, share of the merged demand)], for zones merged because
+    they reach the same sites (:func:`_aggregate_zones`); empty when nothing was merged."""
+    n_pairs_unaggregated: int = 0
+    member_distance: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """(zone, site, function) -> distance, for the zones of merged demands."""
 
     @property
     def n_pairs(self) -> int:
         return len(self.pair_zone)
 
+    def pair_flows(self, serve) -> pd.DataFrame:
+        """Flows per (zone, site, function) with their distances, given the value of
+        ``serve`` per pair: merged demands are split among their zones by demand share.
+        Only positive flows are returned."""
+        serve = np.asarray(serve, dtype=float)
+        df = pd.DataFrame({"zone_id": self.pair_zone, "site_id": self.pair_site,
+                           "function": self.pair_function, "served": serve,
+                           "distance_m": self.pair_distance})
+        df = df[df["served"] > 0]
+        if not self.zone_groups:
+            return df.reset_index(drop=True)
+        rows = []
+        for z, j, f, v, d in zip(df["zone_id"], df["site_id"], df["function"], df["served"],
+                                 df["distance_m"]):
+            members = self.zone_groups.get((z, f))
+            if members is None:
+                rows.append((z, j, f, v, d))
+                continue
+            rows.extend((zz, j, f, v * share, self.member_distance[(zz, j, f)])
+                        for zz, share in members)
+        return pd.DataFrame(rows, columns=df.columns)
+
 
 def build_index(data: ProblemData, opts: ModelOptions,
-                standards: Standards | None = None) -> ModelIndex:
+                standards: Standards | None = None, aggregate: bool = False) -> ModelIndex:
     """Compute sets, bounds and pair groupings; drop what can never be used.
 
     A function f fits in space j only if its smallest size fits the largest usable area any
@@ -84,6 +112,9 @@ def build_index(data: ProblemData, opts: ModelOptions,
 
     where :math:`A_j = \\max_k \\phi_k G_{jk}` is the largest usable area. The last term is
     exact: units beyond the demand that can reach j serve nobody, so no optimum needs them.
+
+    With ``aggregate``, zones reaching exactly the same sites for a function are merged into
+    one demand (:func:`_aggregate_zones`; exact for max coverage).
 
     Standards act here where they remove choices outright: an option whose largest area is
     below the channel's minimum facility size is dropped, and a function is not hosted in a
@@ -151,7 +182,12 @@ def build_index(data: ProblemData, opts: ModelOptions,
     ex_cap = {k: float(v) for k, v in data.existing_capacity.items()}
     sf_ = pd.MultiIndex.from_arrays([pairs["site_id"], pairs["function"]])
     keep = sf_.isin(list(host_set | set(ex_cap))) if len(pairs) else np.zeros(0, dtype=bool)
-    kept = pairs[keep] if len(pairs) else pairs
+    kept = (pairs[keep] if len(pairs) else pairs).assign(
+        demand=pair_demand[keep] if len(pairs) else [])
+    n_unaggregated = len(kept)
+    groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    if aggregate and len(kept):
+        kept, demand, groups = _aggregate_zones(kept, demand, set(data.zones.index))
     pz, ps, pf = (kept["zone_id"].tolist(), kept["site_id"].tolist(), kept["function"].tolist())
     pairs_of_host: dict[tuple, list[int]] = defaultdict(list)
     pairs_of_existing: dict[tuple, list[int]] = defaultdict(list)
@@ -172,10 +208,71 @@ def build_index(data: ProblemData, opts: ModelOptions,
         pair_zone=pz, pair_site=ps, pair_function=pf,
         pair_distance=kept["distance_m"].astype(float).tolist(),
         pair_cost=kept["cost_per_unit"].astype(float).tolist(),
-        pair_demand=pair_demand[keep].tolist() if len(pairs) else [],
+        pair_demand=kept["demand"].astype(float).tolist(),
         pairs_of_host=dict(pairs_of_host), pairs_of_existing=dict(pairs_of_existing),
         pairs_of_demand=dict(pairs_of_demand), existing_capacity=ex_cap,
         min_gross={o: min_size[o] for o in options if min_size[o] > 0}, service_share=share,
         shared=shared, shared_of=dict(shared_of),
-        max_capex=max(max_capex, 1.0),
+        max_capex=max(max_capex, 1.0), zone_groups=groups, n_pairs_unaggregated=n_unaggregated,
+        member_distance=_member_distances(pairs, groups),
     )
+
+
+def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set
+                     ) -> tuple[pd.DataFrame, dict, dict]:
+    """Merge, per function, the zones that reach exactly the same sites into one demand.
+
+    Exact for max coverage: any flow of the merged demand can be split among its zones in
+    proportion to their demand, which keeps every zone's flow within its demand and every
+    (zone, site) flow within ``d_i`` times the opening of the site — so the LP relaxations
+    agree too. Not used when distances enter the objective, with single sourcing, phasing or
+    minimums counted per community (see :func:`build_index`).
+    """
+    k = kept.sort_values(["function", "zone_id", "site_id"], kind="stable")
+    sig = k.groupby(["zone_id", "function"], sort=False)["site_id"].agg(tuple)
+    sig = sig.reset_index(name="sites")
+    groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
+    merged_keys: set[tuple[str, str]] = set()
+    for (f, _), members in sig.groupby(["function", "sites"], sort=True)["zone_id"]:
+        if len(members) < 2:
+            continue
+        zs = sorted(members, key=str)
+        gid = f"{zs[0]}+{len(zs) - 1}"
+        while gid in zone_ids:
+            gid += "+"
+        total = sum(demand[(z, f)] for z in zs)
+        groups[(gid, f)] = [(z, demand[(z, f)] / total if total > 0 else 1.0 / len(zs))
+                            for z in zs]
+        merged_keys.update((z, f) for z in zs)
+        demand[(gid, f)] = total
+    if not groups:
+        return kept, demand, {}
+    for key in merged_keys:
+        del demand[key]
+    member = pd.MultiIndex.from_arrays([kept["zone_id"], kept["function"]]).isin(
+        list(merged_keys))
+    single = kept[~member]
+    # a merged pair's distance and pair cost do not enter max coverage; the largest member
+    # distance is kept, so nothing downstream mistakes it for a shorter walk
+    gid_of = {(z, f): gid for (gid, f), ms in groups.items() for z, _ in ms}
+    merged = kept[member]
+    merged = merged.assign(zone_id=[gid_of[(z, f)] for z, f in zip(merged["zone_id"],
+                                                                      merged["function"])])
+    grouped = (merged.groupby(["zone_id", "site_id", "function"], sort=True)
+               .agg(distance_m=("distance_m", "max")).reset_index())
+    total = {(gid, f): demand[(gid, f)] for gid, f in groups}
+    grouped["demand"] = [total[(g, f)] for g, f in zip(grouped["zone_id"], grouped["function"])]
+    grouped["cost_per_unit"] = 0.0
+    out = pd.concat([single, grouped[single.columns]], ignore_index=True)
+    return out, demand, groups
+
+
+def _member_distances(pairs: pd.DataFrame, groups: dict) -> dict[tuple[str, str, str], float]:
+    """(zone, site, function) -> walking distance, for the zones of merged demands."""
+    if not groups:
+        return {}
+    zf = {(z, f) for (_, f), ms in groups.items() for z, _ in ms}
+    mask = pd.MultiIndex.from_arrays([pairs["zone_id"], pairs["function"]]).isin(list(zf))
+    sub = pairs[mask]
+    return {(z, j, f): float(d) for z, j, f, d in zip(sub["zone_id"], sub["site_id"],
+                                                       sub["function"], sub["distance_m"])}

@@ -56,3 +56,36 @@ def test_model_matches_enumeration(seed, n_spaces, n_zones, n_funcs, budget):
 
     assert pyo.value(built2.model.coverage_score) == pytest.approx(best_cov, rel=1e-5, abs=1e-7)
     assert pyo.value(built2.model.capex) == pytest.approx(best_capex, rel=1e-5, abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23, 24, 25, 26])
+def test_merging_zones_keeps_the_optimum_and_the_split_keeps_every_zone_within_demand(seed):
+    """Zones reaching the same sites are merged; the optimum and the LP bound do not move,
+    and the plan split back per zone serves no zone beyond its demand, from no site beyond
+    its walking limit."""
+    g = rng(seed)
+    data = random_instance(seed, 3, 6, 2)
+    zones = sorted(data.zones.index)
+    budget = float(g.integers(100_000, 300_000))
+    built, res = solve_tiny(data, budget=budget, tie_break=0)
+    plain, res_plain = solve_tiny(data, budget=budget, tie_break=0, aggregate_zones=False)
+    assert built.index.zone_groups, "the instance must merge something to test merging"
+    assert built.index.n_pairs < plain.index.n_pairs
+    assert res.objective == pytest.approx(res_plain.objective, rel=1e-9, abs=1e-9)
+    assert res.bound == pytest.approx(res_plain.bound, rel=1e-9, abs=1e-9)
+    best, _ = brute_force(data, ModelOptions(budget=budget))
+    assert res.objective == pytest.approx(best, rel=1e-7, abs=1e-9)
+    import pyomo.environ as pyo
+
+    flows = built.index.pair_flows([pyo.value(built.model.serve[p])
+                                    for p in range(built.index.n_pairs)])
+    per_zone = flows.groupby(["zone_id", "function"])["served"].sum()
+    for (z, f), v in per_zone.items():
+        assert z in zones
+        assert v <= data.demand[(z, f)] + 1e-7
+    limits = data.functions["walking_limit_m"]
+    reach = data.pairs.set_index(["zone_id", "site_id", "function"])["distance_m"]
+    for z, j, f, d in zip(flows["zone_id"], flows["site_id"], flows["function"],
+                          flows["distance_m"]):
+        assert reach[(z, j, f)] == pytest.approx(d)
+        assert d <= limits[f]

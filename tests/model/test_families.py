@@ -103,10 +103,17 @@ def test_demand_caps_service_and_capacity_caps_demand():
     data = tiny_problem([ROOM], {"Z1": {"f": 4}, "Z2": {"f": 4}},
                         {("Z1", "S1"): 100, ("Z2", "S1"): 100},
                         {"f": {"max_units": 5, "area_per_unit_m2": 1.0}})
-    built, _ = solve_tiny(data, tie_break=0)
+    built, _ = solve_tiny(data, tie_break=0, aggregate_zones=False)  # one row per zone
     assert served_total(built) == pytest.approx(5)
     for p in range(built.index.n_pairs):
         assert value(built, "serve", p) <= 4 + 1e-9
+    # merged (both zones reach only S1): one demand of 8, split back 2.5 + 2.5
+    merged, _ = solve_tiny(data, tie_break=0)
+    assert merged.index.n_pairs == 1 and merged.index.n_pairs_unaggregated == 2
+    assert served_total(merged) == pytest.approx(5)
+    flows = merged.index.pair_flows([value(merged, "serve", 0)])
+    assert sorted(flows["zone_id"]) == ["Z1", "Z2"]
+    assert flows["served"].tolist() == pytest.approx([2.5, 2.5])
 
 
 def test_budget_binds():
