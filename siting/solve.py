@@ -107,6 +107,9 @@ class Solver:
         self._cost, self._offset = np.zeros(0), 0.0
         self._start: np.ndarray | None = None
         self.last_solution: np.ndarray | None = None
+        self.timings: dict[str, float] = {}
+        """Seconds of the last hand-over: Pyomo's compiler, and passing the matrix to HiGHS
+        (the cost of building the same matrix directly in highspy)."""
 
     # -- hand-over ------------------------------------------------------------------------
     def load(self, model: pyo.ConcreteModel) -> float:
@@ -136,6 +139,7 @@ class Solver:
         offset = float(sf.c_offset[0]) if len(sf.c_offset) else 0.0
         a = sf.A.tocsc()
         a.sort_indices()
+        t_pass = time.perf_counter()
         sense = highspy.ObjSense.kMaximize if self._sense < 0 else highspy.ObjSense.kMinimize
         status = self.highs.passModel(
             n, m, a.nnz, int(highspy.MatrixFormat.kColwise), int(sense), offset,
@@ -144,6 +148,7 @@ class Solver:
             self._integer.astype(np.int32))
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS refused the compiled model")
+        self.timings = {"compile": t_pass - t0, "pass_to_highs": time.perf_counter() - t_pass}
         # rows whose bounds depend on mutable parameters (e.g. the budget): re-read on re-solve
         self._param_rows = []
         for r, row in enumerate(sf.rows):

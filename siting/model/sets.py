@@ -69,8 +69,8 @@ class ModelIndex:
     """(merged demand id, f) -> [(zone, share of the merged demand)], for zones merged because
     they reach the same sites (:func:`_aggregate_zones`); empty when nothing was merged."""
     n_pairs_unaggregated: int = 0
-    member_distance: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    """(zone, site, function) -> distance, for the zones of merged demands."""
+    member_distance: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    """Distance by (zone, site, function), for the zones of merged demands."""
 
     @property
     def n_pairs(self) -> int:
@@ -227,52 +227,89 @@ def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set
     (zone, site) flow within ``d_i`` times the opening of the site — so the LP relaxations
     agree too. Not used when distances enter the objective, with single sourcing, phasing or
     minimums counted per community (see :func:`build_index`).
+
+    Reachable sets are compared by a 128-bit sum of random site keys (vectorised), and the
+    members of every merged group are then checked site by site, so a hash collision can
+    only fail to merge, never merge wrongly.
     """
-    k = kept.sort_values(["function", "zone_id", "site_id"], kind="stable")
-    sig = k.groupby(["zone_id", "function"], sort=False)["site_id"].agg(tuple)
-    sig = sig.reset_index(name="sites")
+    site_code, _ = pd.factorize(kept["site_id"], sort=True)
+    zone_code, zone_vals = pd.factorize(kept["zone_id"], sort=True)
+    fn_code, fn_vals = pd.factorize(kept["function"], sort=True)
+    zf_keys, zf_code = np.unique(zone_code.astype(np.int64) * len(fn_vals) + fn_code,
+                                 return_inverse=True)
+    key_zone = np.asarray(zone_vals, dtype=object)[zf_keys // len(fn_vals)]
+    key_fn = np.asarray(fn_vals, dtype=object)[zf_keys % len(fn_vals)]
+    rng = np.random.default_rng(20231)  # fixed: the same inputs give the same model
+    n_sites = int(site_code.max()) + 1
+    k1 = rng.integers(0, 2**63, n_sites, dtype=np.uint64)
+    k2 = rng.integers(0, 2**63, n_sites, dtype=np.uint64)
+    n_zf = len(zf_keys)
+    h1 = np.zeros(n_zf, dtype=np.uint64)
+    h2 = np.zeros(n_zf, dtype=np.uint64)
+    np.add.at(h1, zf_code, k1[site_code])
+    np.add.at(h2, zf_code, k2[site_code])
+    count = np.bincount(zf_code, minlength=n_zf)
+    sig = pd.DataFrame({"f": zf_keys % len(fn_vals), "h1": h1, "h2": h2, "n": count})
+    g = sig.groupby(["f", "h1", "h2", "n"], sort=True).ngroup().to_numpy()
+    size = np.bincount(g)
+    multi = np.flatnonzero(size[g] > 1)  # zone-function keys sharing a signature
+    if not len(multi):
+        return kept, demand, {}
+    in_multi = np.zeros(n_zf, dtype=bool)
+    in_multi[multi] = True
+    rows = in_multi[zf_code]
+    order = np.lexsort((site_code[rows], zf_code[rows]))
+    zc, sc = zf_code[rows][order], site_code[rows][order]
+    cuts = np.flatnonzero(np.diff(zc)) + 1
+    sites_of = {int(c[0]): tuple(v.tolist()) for c, v in zip(np.split(zc, cuts),
+                                                             np.split(sc, cuts))}
     groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    merged_keys: set[tuple[str, str]] = set()
-    for (f, _), members in sig.groupby(["function", "sites"], sort=True)["zone_id"]:
-        if len(members) < 2:
-            continue
-        zs = sorted(members, key=str)
-        gid = f"{zs[0]}+{len(zs) - 1}"
-        while gid in zone_ids:
-            gid += "+"
-        total = sum(demand[(z, f)] for z in zs)
-        groups[(gid, f)] = [(z, demand[(z, f)] / total if total > 0 else 1.0 / len(zs))
-                            for z in zs]
-        merged_keys.update((z, f) for z in zs)
-        demand[(gid, f)] = total
+    gid_of_key = np.full(n_zf, None, dtype=object)
+    multi = multi[np.argsort(g[multi], kind="stable")]
+    for block in np.split(multi, np.flatnonzero(np.diff(g[multi])) + 1):
+        f = key_fn[block[0]]
+        by_sites: dict[tuple, list] = {}
+        for k in block.tolist():
+            by_sites.setdefault(sites_of[k], []).append(k)
+        for keys in by_sites.values():  # one entry unless the hash collided
+            if len(keys) < 2:
+                continue
+            keys.sort(key=lambda k: str(key_zone[k]))
+            zs = [key_zone[k] for k in keys]
+            gid = f"{zs[0]}+{len(zs) - 1}"
+            while gid in zone_ids:
+                gid += "+"
+            total = sum(demand[(z, f)] for z in zs)
+            groups[(gid, f)] = [(z, demand[(z, f)] / total if total > 0 else 1.0 / len(zs))
+                                for z in zs]
+            for z in zs:
+                del demand[(z, f)]
+            demand[(gid, f)] = total
+            gid_of_key[keys] = gid
     if not groups:
         return kept, demand, {}
-    for key in merged_keys:
-        del demand[key]
-    member = pd.MultiIndex.from_arrays([kept["zone_id"], kept["function"]]).isin(
-        list(merged_keys))
+    gid_of_pair = gid_of_key[zf_code]
+    member = gid_of_pair != None  # noqa: E711 - elementwise on an object array
     single = kept[~member]
     # a merged pair's distance and pair cost do not enter max coverage; the largest member
     # distance is kept, so nothing downstream mistakes it for a shorter walk
-    gid_of = {(z, f): gid for (gid, f), ms in groups.items() for z, _ in ms}
-    merged = kept[member]
-    merged = merged.assign(zone_id=[gid_of[(z, f)] for z, f in zip(merged["zone_id"],
-                                                                      merged["function"])])
+    merged = kept[member].assign(zone_id=gid_of_pair[member])
     grouped = (merged.groupby(["zone_id", "site_id", "function"], sort=True)
                .agg(distance_m=("distance_m", "max")).reset_index())
-    total = {(gid, f): demand[(gid, f)] for gid, f in groups}
-    grouped["demand"] = [total[(g, f)] for g, f in zip(grouped["zone_id"], grouped["function"])]
+    grouped["demand"] = [demand[(z, f)] for z, f in zip(grouped["zone_id"],
+                                                         grouped["function"])]
     grouped["cost_per_unit"] = 0.0
     out = pd.concat([single, grouped[single.columns]], ignore_index=True)
     return out, demand, groups
 
 
-def _member_distances(pairs: pd.DataFrame, groups: dict) -> dict[tuple[str, str, str], float]:
-    """(zone, site, function) -> walking distance, for the zones of merged demands."""
+def _member_distances(pairs: pd.DataFrame, groups: dict) -> pd.Series:
+    """Walking distance by (zone, site, function), for the zones of merged demands."""
     if not groups:
-        return {}
+        return pd.Series(dtype=float)
     zf = {(z, f) for (_, f), ms in groups.items() for z, _ in ms}
     mask = pd.MultiIndex.from_arrays([pairs["zone_id"], pairs["function"]]).isin(list(zf))
     sub = pairs[mask]
-    return {(z, j, f): float(d) for z, j, f, d in zip(sub["zone_id"], sub["site_id"],
-                                                       sub["function"], sub["distance_m"])}
+    return pd.Series(sub["distance_m"].astype(float).to_numpy(),
+                     index=pd.MultiIndex.from_arrays([sub["zone_id"], sub["site_id"],
+                                                      sub["function"]]))
