@@ -53,8 +53,11 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         timings["build"] = time.perf_counter() - t0
         if scenario.phasing.enabled:
             warm = _phased_start(built, data, scenario, timings)
-        elif scenario.solver.start == "greedy" and warm_start is not False:
-            warm = _greedy_start(built, data, timings)
+    if (scenario.solver.start == "greedy" and warm_start is not False
+            and not scenario.phasing.enabled):
+        # on a re-solve the solver also keeps the previous plan if it is still feasible and
+        # better than the greedy one
+        warm = _greedy_start(built, data, timings) or warm
     result = solve(built, scenario.solver, warm_start=warm, solver=solver)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,

@@ -250,7 +250,10 @@ class Solver:
                            version, handover, first_s if has_sol else None)
 
     def _set_start(self) -> np.ndarray | None:
-        """Hand the variables' current values to HiGHS as a (partial) starting solution.
+        """Hand HiGHS a starting solution: the variables' current values (a constructive
+        plan) or, on a re-solve, the previous solution, whichever is feasible now and
+        better; the current values alone, even partial, if neither is checked feasible
+        (HiGHS then fixes the integers and completes the rest with an LP).
 
         Returns the start if it sets every column and satisfies every row and bound (checked
         here on the matrix), so it counts as a plan even if HiGHS is stopped before using it.
@@ -258,22 +261,33 @@ class Solver:
         cols = self._columns
         vals = [v.value for v in cols]
         idx = np.array([k for k, x in enumerate(vals) if x is not None], dtype=np.int32)
-        if not len(idx):
-            return None
         x = np.array([vals[k] for k in idx], dtype=float)
         integer = self._integer[idx]
         x[integer] = np.round(x[integer])
-        self.highs.setSolution(len(idx), idx, x)
-        if len(idx) < len(cols):
-            return None
-        tol = 1e-6
+        candidates = []
+        if len(idx) == len(cols) and self._feasible(x):
+            candidates.append(x)
+        if self.last_solution is not None:
+            prev = self.last_solution.copy()
+            prev[self._integer] = np.round(prev[self._integer])
+            if self._feasible(prev):
+                candidates.append(prev)
+        if candidates:
+            best = max(candidates, key=lambda c: -self._sense * float(self._cost @ c))
+            self.highs.setSolution(len(best), np.arange(len(best), dtype=np.int32), best)
+            return best
+        if len(idx):
+            self.highs.setSolution(len(idx), idx, x)
+        return None
+
+    def _feasible(self, x: np.ndarray, tol: float = 1e-6) -> bool:
         lo, hi = self._col_bounds
+        if not (np.all(x >= lo - tol) and np.all(x <= hi + tol)):
+            return False
         act = self._matrix @ x
         rlo, rhi = self._row_bounds
-        ok = (np.all(x >= lo - tol) and np.all(x <= hi + tol)
-              and np.all(act >= rlo - tol * (1 + np.abs(rlo)))
-              and np.all(act <= rhi + tol * (1 + np.abs(rhi))))
-        return x if ok else None
+        return bool(np.all(act >= rlo - tol * (1 + np.abs(rlo)))
+                    and np.all(act <= rhi + tol * (1 + np.abs(rhi))))
 
     def _store(self, x: np.ndarray) -> None:
         self.last_solution = x

@@ -309,8 +309,7 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
                 built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
                 solver = new_solver()
                 cache = {key: _Cached(data, built, solver)}
-                plan = plan_problem(data, scenario, built=built, solver=solver,
-                                    warm_start=False) \
+                plan = plan_problem(data, scenario, built=built, solver=solver) \
                     if not scenario.phasing.enabled else plan_problem(data, scenario)
             summary = dict(plan.summary)
             summary["_chosen"] = "|".join(plan.sites["space_id"].astype(str))
