@@ -46,11 +46,10 @@ def main() -> None:
     rebuild = measure("rebuild", spec, workers=0, persistent=False)
     persistent = measure("persistent", spec, workers=0, persistent=True)
     print(f"persistent_vs_rebuild_speedup={rebuild / persistent:.2f}")
-    measure(f"dask_{args.workers}_workers", spec, workers=args.workers,
-            chunk_size=max(1, args.points // (2 * args.workers)))
+    measure(f"dask_{args.workers}_workers", spec, workers=args.workers)
     if args.ladder:
         measure("budget_ladder_200", ROOT / "scenarios" / "sweeps" / "budget.yaml",
-                workers=args.workers, chunk_size=25)
+                workers=args.workers)
 
 
 if __name__ == "__main__":

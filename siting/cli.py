@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="local worker processes (default: cores; 0 = in this process)")
     w.add_argument("--scheduler", default=None, help="address of a Dask scheduler, "
                    "e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    w.add_argument("--chunk-size", type=int, default=10, help="runs per task (default 10)")
+    w.add_argument("--chunk-size", type=int, default=None,
+                   help="runs per task (default: two tasks per local worker; 10 on a cluster)")
     w.add_argument("--rebuild", action="store_true",
                    help="rebuild the model for every run (no persistent re-solve)")
     w.set_defaults(func=cmd_sweep)

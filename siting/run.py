@@ -111,7 +111,7 @@ def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict) -> bool:
     from siting.model.warmstart import greedy_start
 
     t0 = time.perf_counter()
-    got = greedy_start(built, data.functions["weight"].astype(float).to_dict())
+    got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True)
     timings["greedy_start"] = time.perf_counter() - t0
     if got is not None:
         log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",

@@ -296,6 +296,8 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
         reused = False
         try:
             scenario = Scenario.model_validate(raw)
+            if scenario.solver.threads is None:  # parallel runs, not parallel HiGHS threads
+                scenario = scenario.update(solver=scenario.solver.update(threads=1))
             key = structure_key(scenario)
             hit = cache.get(key) if persistent and not scenario.phasing.enabled else None
             if hit is not None and scenario.model.budget is not None:
@@ -358,13 +360,19 @@ def chunked(jobs: list, size: int) -> list[list]:
 
 
 def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, chunk_size: int = 10, persistent: bool = True,
-              progress: bool = True) -> pd.DataFrame:
+              scheduler: str | None = None, chunk_size: int | None = None,
+              persistent: bool = True, progress: bool = True) -> pd.DataFrame:
     """Run (or finish) a sweep; write results and figures; return the results table.
 
     ``workers=0`` runs in this process (no Dask). Otherwise runs go to a Dask cluster:
     ``scheduler`` (``tcp://host:port``) for an existing one, else a local one with
-    ``workers`` processes (default: as many as cores).
+    ``workers`` processes (default: as many as cores). Each run gives HiGHS one thread
+    unless the scenario sets ``solver.threads``: the parallelism is across runs.
+
+    ``chunk_size`` runs go to a worker together; a chunk's runs of one model structure
+    re-use one built model, in budget order, each starting from the previous plan. By
+    default (``None``) each worker gets two chunks' worth of a local sweep (so a ladder
+    pays few cold starts), and 10 runs per chunk on an existing cluster.
     """
     spec = load_sweep(spec_path)
     out = Path(out)
@@ -372,6 +380,14 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = N
     runs.mkdir(parents=True, exist_ok=True)
     jobs = plan_jobs(spec)
     todo = [j for j in jobs if not (runs / f"{j[0]}.json").is_file()]
+    if chunk_size is None:
+        if scheduler:
+            chunk_size = 10
+        elif workers == 0:  # in this process: one chunk, one model per structure
+            chunk_size = max(1, len(todo))
+        else:
+            n_workers = workers or os.cpu_count() or 1
+            chunk_size = max(1, math.ceil(len(todo) / (2 * n_workers)))
     chunks = chunked(todo, chunk_size)
     log.info("sweep %s: %d runs, %d done, %d to go in %d chunks", spec_path, len(jobs),
              len(jobs) - len(todo), len(todo), len(chunks))

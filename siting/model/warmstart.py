@@ -132,7 +132,14 @@ class _Space:
     area: float = 0.0  # usable area taken by units
 
 
-def greedy_start(built: BuiltModel, weight: dict[str, float]) -> dict | None:
+def _has_plan(m: pyo.ConcreteModel) -> bool:
+    return all(v.value is not None for v in m.build.values()) and \
+        all(v.value is not None for v in m.units.values()) and \
+        all(v.value is not None for v in m.serve.values())
+
+
+def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
+                 ) -> dict | None:
     r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
 
     Each move adds a block of units of one function to one space (opening the space through
@@ -143,6 +150,10 @@ def greedy_start(built: BuiltModel, weight: dict[str, float]) -> dict | None:
     (lazy evaluation: a move's ratio only falls as demand is served, except for moves at the
     space just opened, which are re-evaluated). Existing facilities first serve the nearest
     demand up to their capacity.
+
+    With ``extend``, and a plan already on the model that fits the current budget (the
+    previous point of a budget ladder), the construction goes on from that plan instead of
+    from nothing, so the start is never worse than the previous plan.
 
     Returns ``None`` (and sets nothing) when the model is not a max-coverage model this
     construction applies to (``n_spaces`` fixed, single sourcing). Otherwise sets
@@ -181,12 +192,29 @@ def greedy_start(built: BuiltModel, weight: dict[str, float]) -> dict | None:
                 used += take
         return used
 
-    for key in sorted(idx.existing_capacity):
-        assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])
-
     spaces = {j: _Space() for j in idx.spaces}
     units = {h: 0 for h in idx.hosts}
     state = {"spent": 0.0, "open": 0}
+    if extend and _has_plan(m) and pyo.value(m.capex) <= budget + 1e-6 * max(budget, 1.0):
+        # go on from the plan held by the model (the previous solve of a budget ladder)
+        for o in idx.options:
+            if m.build[o].value > 0.5:
+                sp = spaces[o[0]]
+                sp.option, sp.gross = o, float(m.gross[o].value or 0.0)
+                state["open"] += 1
+        for h in idx.hosts:
+            units[h] = int(round(m.units[h].value or 0.0))
+            spaces[h[0]].area += idx.area_per_unit[h[1]] * units[h]
+        for p in range(idx.n_pairs):
+            v = max(float(m.serve[p].value or 0.0), 0.0)
+            serve[p] = v
+            residual[(pz[p], pf[p])] -= v
+        for key in residual:
+            residual[key] = max(residual[key], 0.0)
+        state["spent"] = float(pyo.value(m.capex))
+    else:
+        for key in sorted(idx.existing_capacity):
+            assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])
 
     def reachable(h) -> float:
         return sum(residual[(pz[p], pf[p])] for p in idx.pairs_of_host.get(h, []))
