@@ -200,13 +200,14 @@ def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fal
         for o in idx.options:
             if m.build[o].value > 0.5:
                 sp = spaces[o[0]]
-                sp.option, sp.gross = o, float(m.gross[o].value or 0.0)
+                sp.option = o  # solver values may sit a rounding error past a bound
+                sp.gross = min(max(float(m.gross[o].value or 0.0), 0.0), idx.max_gross[o])
                 state["open"] += 1
         for h in idx.hosts:
-            units[h] = int(round(m.units[h].value or 0.0))
+            units[h] = min(max(int(round(m.units[h].value or 0.0)), 0), idx.units_ub[h])
             spaces[h[0]].area += idx.area_per_unit[h[1]] * units[h]
         for p in range(idx.n_pairs):
-            v = max(float(m.serve[p].value or 0.0), 0.0)
+            v = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
             serve[p] = v
             residual[(pz[p], pf[p])] -= v
         for key in residual:

@@ -115,3 +115,22 @@ def test_trivially_infeasible_row_is_reported_not_raised():
     built.model.impossible = pyo.Constraint(expr=pyo.Constraint.Infeasible)
     res = solve(built, SolverOptions())
     assert res.status == "infeasible" and not res.has_solution
+
+
+def test_extending_the_previous_plan_never_loses_coverage(demo_scenario, demo_data):
+    """On a budget ladder the start for the next budget continues the previous plan."""
+    built = build_model(demo_data, demo_scenario.model.update(budget=30e6),
+                        demo_scenario.standards)
+    solver = Solver()
+    opts = demo_scenario.solver.update(mip_rel_gap=0.01)
+    solver.solve(built, opts)
+    before = pyo.value(built.model.coverage_score)
+    built.model.budget_limit.set_value(31e6)
+    got = greedy_start(built, weights(demo_data), extend=True)
+    assert violations(built.model) == []
+    assert got["coverage_score"] >= before - 1e-9
+    assert got["capex"] <= 31e6 + 1e-6
+    # a lower budget than the plan's cost: built afresh instead, still feasible
+    built.model.budget_limit.set_value(10e6)
+    fresh = greedy_start(built, weights(demo_data), extend=True)
+    assert violations(built.model) == [] and fresh["capex"] <= 10e6 + 1e-6
