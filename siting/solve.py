@@ -29,6 +29,7 @@ from typing import Literal
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -112,8 +113,9 @@ class Solver:
         (the cost of building the same matrix directly in highspy)."""
 
     # -- hand-over ------------------------------------------------------------------------
-    def load(self, model: pyo.ConcreteModel) -> float:
-        """Compile ``model`` and pass it to a new HiGHS instance; return the seconds spent."""
+    def load(self, model: pyo.ConcreteModel, extra_rows: tuple = ()) -> float:
+        """Compile ``model``, pass it to a new HiGHS instance, append the ``extra_rows``
+        blocks (:class:`siting.model.rows.MatrixRows`); return the seconds spent."""
         t0 = time.perf_counter()
         self._model, self._infeasible, self.last_solution = model, None, None
         self.highs = highspy.Highs()
@@ -161,12 +163,45 @@ class Solver:
         in_matrix = {id(v) for v in cols}
         self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
                         if not v.fixed and id(v) not in in_matrix]
+        if extra_rows:
+            t_rows = time.perf_counter()
+            a, row_lower, row_upper = self._append_rows(extra_rows, cols, a, row_lower,
+                                                        row_upper)
+            self.timings["matrix_rows"] = time.perf_counter() - t_rows
         self._matrix = a.tocsr()
         self._col_bounds = (lower, upper)
         self._row_bounds = (row_lower, row_upper)
         self._cost, self._offset = cost, offset
         del sf
         return time.perf_counter() - t0
+
+    def _append_rows(self, blocks, cols, a, row_lower, row_upper):
+        """Add each block's rows to HiGHS and to the checking matrix."""
+        col_of = {id(v): k for k, v in enumerate(cols)}
+        mats, los, his = [a], [row_lower], [row_upper]
+        for b in blocks:
+            if not b.n_rows:
+                continue
+            try:
+                c = np.fromiter((col_of[id(v)] for v in b.var), dtype=np.int64,
+                                count=len(b.var))
+            except KeyError as exc:
+                raise SolverError(f"{b.name}: a variable of the block is in no model row"
+                                  ) from exc
+            blk = sp.csr_array((b.coef, (b.row, c)), shape=(b.n_rows, len(cols)))
+            blk.sum_duplicates()
+            blk.sort_indices()
+            status = self.highs.addRows(
+                b.n_rows, b.lower.astype(float), b.upper.astype(float), blk.nnz,
+                blk.indptr[:-1].astype(np.int32), blk.indices.astype(np.int32),
+                blk.data.astype(float))
+            if status == highspy.HighsStatus.kError:
+                raise SolverError(f"HiGHS refused the rows of {b.name}")
+            mats.append(blk)
+            los.append(b.lower)
+            his.append(b.upper)
+        return (sp.vstack(mats, format="csc"), np.concatenate(los).astype(float),
+                np.concatenate(his).astype(float))
 
     def _refresh_parameters(self) -> None:
         for r, con, kind, offset in self._param_rows:
@@ -181,7 +216,7 @@ class Solver:
               ) -> SolveResult:
         handover = 0.0
         if self._model is not built.model:
-            handover = self.load(built.model)
+            handover = self.load(built.model, built.matrix_rows)
         else:
             self._refresh_parameters()
         version = _version()
@@ -194,8 +229,7 @@ class Solver:
         h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
         h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
         h.setOptionValue("random_seed", int(options.seed))
-        if options.threads:
-            h.setOptionValue("threads", int(options.threads))
+        _use_threads(h, options.threads or 0)
         self._start = self._set_start() if warm_start else None
         t0 = time.perf_counter()
         deadline = t0 + options.time_limit_s + GRACE_S
@@ -301,6 +335,19 @@ class Solver:
             v.set_value(max(lb if lb is not None else 0.0, min(0.0, ub if ub is not None
                                                                 else 0.0)),
                         skip_validation=True)
+
+
+_SCHEDULER_THREADS: int | None = None
+
+
+def _use_threads(h: highspy.Highs, threads: int) -> None:
+    """HiGHS keeps one thread pool per process, sized by the first solve; a later solve asking
+    for another size fails ("Not Set") unless the pool is reset first."""
+    global _SCHEDULER_THREADS
+    if _SCHEDULER_THREADS is not None and _SCHEDULER_THREADS != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _SCHEDULER_THREADS = threads
+    h.setOptionValue("threads", int(threads))
 
 
 def _is_number(x) -> bool:

@@ -16,6 +16,7 @@ from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
 from siting.model.objective import add_objective, coverage_weights, objective_scales
 from siting.model.phasing import add_phasing
+from siting.model.rows import MatrixRows
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
 from siting.model.sets import ModelIndex, build_index
 from siting.model.siting import (
@@ -45,6 +46,31 @@ class BuiltModel:
     standards: Standards = field(default_factory=Standards)
     standards_index: StandardsIndex = field(default_factory=StandardsIndex)
     phasing: Phasing = field(default_factory=Phasing)
+    matrix_rows: tuple[MatrixRows, ...] = ()
+    """Valid inequalities handed to the solver as sparse blocks (:mod:`siting.model.rows`)."""
+
+    def violations(self, tol: float = 1e-6) -> list[str]:
+        """Every Pyomo constraint, variable bound and matrix row that the variables' current
+        values violate (a check of a plan held by the model; unset variables are skipped)."""
+        m, out = self.model, []
+        for c in m.component_data_objects(pyo.Constraint, active=True):
+            try:
+                body = pyo.value(c.body)
+            except ValueError:  # an unset variable
+                continue
+            lo = None if c.lower is None else pyo.value(c.lower)
+            hi = None if c.upper is None else pyo.value(c.upper)
+            if (lo is not None and body < lo - tol) or (hi is not None and body > hi + tol):
+                out.append(f"{c.name}: {lo} <= {body} <= {hi}")
+        for v in m.component_data_objects(pyo.Var, active=True):
+            if v.value is None:
+                continue
+            if (v.lb is not None and v.value < v.lb - tol) or (v.ub is not None
+                                                               and v.value > v.ub + tol):
+                out.append(f"{v.name}={v.value} outside [{v.lb}, {v.ub}]")
+        for block in self.matrix_rows:
+            out += block.violations(tol)
+        return out
 
 
 def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing) -> bool:
@@ -77,7 +103,7 @@ def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | No
     add_siting_constraints(m, idx, opts)
     add_count_constraints(m, idx, opts)
     add_capacity_constraints(m, idx, opts)
-    add_service_constraints(m, idx, opts)
+    matrix_rows = add_service_constraints(m, idx, opts)
     add_budget_constraint(m, idx, opts)
     scale = objective_scales(idx, opts, weight, walking_limit).primary(opts.objective)
     add_standard_constraints(m, idx, data, opts, std, info, scale)
@@ -86,4 +112,4 @@ def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | No
     # 4. objective
     add_objective(m, idx, opts, weight=weight, walking_limit=walking_limit)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
-                      phasing=ph)
+                      phasing=ph, matrix_rows=tuple(matrix_rows))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 
 from siting.config import ModelOptions
+from siting.model.rows import MatrixRows
 from siting.model.sets import ModelIndex
 
 SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance")
 
 
-def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:
+def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions
+                            ) -> list[MatrixRows]:
     r"""Serve demand only from reachable sites, within capacity.
 
     .. math::
@@ -34,7 +37,10 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
     Walking limits are enforced by construction: a pair exists only if the walk from zone i
     to site j is within f's limit. The last family is the disaggregated "assignment bounded by
     opening" inequality of the facility-location literature (e.g. Cornuéjols, Nemhauser &
-    Wolsey 1990); it is implied by the others in integers but tightens the LP relaxation.
+    Wolsey 1990); it is implied by the others in integers but tightens the LP relaxation. Being
+    a valid inequality, it is returned as a matrix block (:func:`strong_assignment_rows`)
+    that the solver adds at hand-over, not built as Pyomo rows (measured on 5,000 x 1,000:
+    176 k rows, 1.2 s to build in Pyomo and about as long to compile).
     """
     serve_all = opts.objective in SERVE_ALL_OBJECTIVES
     dem = [(i, f) for i, f in idx.demand if (i, f) in idx.pairs_of_demand]
@@ -65,17 +71,29 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
                                                                  idx.pair_function[p])]
             * m.assign[p])
     if opts.strong_assignment:
-        # Only where it is not implied: if d_if >= U_jf, the capacity row already gives
-        # serve_p <= units_jf <= U_jf host_jf <= d_if host_jf.
-        ub = idx.units_ub
-        pdem = idx.pair_demand
-        host = {h: v for h, v in m.host.items()}
-        bound: dict[int, tuple] = {}
-        for h in hosts_with_pairs:
-            vh, u = host[h], ub[h]
-            for p in idx.pairs_of_host[h]:
-                d = pdem[p]
-                if d < u:
-                    bound[p] = (d, vh)
-        m.service_if_hosted = pyo.Constraint(
-            sorted(bound), rule=lambda m, p: serve[p] <= bound[p][0] * bound[p][1])
+        return [strong_assignment_rows(m, idx, hosts_with_pairs)]
+    return []
+
+
+def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -> MatrixRows:
+    r"""``service_if_hosted``: :math:`\mathrm{serve}_p - d_{if}\,\mathrm{host}_{jf} \le 0`,
+    as a matrix block (:mod:`siting.model.rows`).
+
+    Only where it is not implied: if :math:`d_{if} \ge U_{jf}`, the capacity row already
+    gives :math:`\mathrm{serve}_p \le \mathrm{units}_{jf} \le U_{jf}\,\mathrm{host}_{jf}
+    \le d_{if}\,\mathrm{host}_{jf}`.
+    """
+    serve = list(m.serve.values())
+    ub, pdem = idx.units_ub, idx.pair_demand
+    rows, var, coef = [], [], []
+    for h in hosts:
+        vh, u = m.host[h], ub[h]
+        for p in idx.pairs_of_host[h]:
+            d = pdem[p]
+            if d < u:
+                rows.append(p)
+                var += [serve[p], vh]
+                coef += [1.0, -d]
+    n = len(rows)
+    return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2), var,
+                      np.asarray(coef, dtype=float), np.full(n, -np.inf), np.zeros(n))

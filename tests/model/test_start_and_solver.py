@@ -22,21 +22,9 @@ from siting.solve import Solver, solve
 pytestmark = pytest.mark.requires_highs
 
 
-def violations(model: pyo.ConcreteModel, tol: float = 1e-6) -> list[str]:
-    out = []
-    for c in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(c.body)
-        lo = None if c.lower is None else pyo.value(c.lower)
-        hi = None if c.upper is None else pyo.value(c.upper)
-        if (lo is not None and body < lo - tol) or (hi is not None and body > hi + tol):
-            out.append(f"{c.name}: {lo} <= {body} <= {hi}")
-    for v in model.component_data_objects(pyo.Var, active=True):
-        if v.value is None:
-            continue
-        if (v.lb is not None and v.value < v.lb - tol) or (v.ub is not None
-                                                           and v.value > v.ub + tol):
-            out.append(f"{v.name}={v.value} outside [{v.lb}, {v.ub}]")
-    return out
+def violations(built) -> list[str]:
+    """Every Pyomo row, bound and matrix row (the strong assignment block) violated."""
+    return built.violations()
 
 
 def weights(data) -> dict[str, float]:
@@ -53,7 +41,7 @@ def test_greedy_plan_is_feasible_and_not_better_than_the_optimum(seed, n_spaces,
     built = build_model(data, ModelOptions(budget=budget, tie_break=0))
     got = greedy_start(built, weights(data))
     assert got is not None
-    assert violations(built.model) == []
+    assert violations(built) == []
     assert got["capex"] <= budget + 1e-6
     assert pyo.value(built.model.capex) == pytest.approx(got["capex"], rel=1e-9, abs=1e-6)
     best, _ = brute_force(data, ModelOptions(budget=budget))
@@ -64,7 +52,7 @@ def test_greedy_plan_is_feasible_and_not_better_than_the_optimum(seed, n_spaces,
 def test_greedy_start_on_the_demo_is_feasible_and_close(demo_scenario, demo_data):
     built = build_model(demo_data, demo_scenario.model, demo_scenario.standards)
     got = greedy_start(built, weights(demo_data))
-    assert violations(built.model) == []
+    assert violations(built) == []
     res = Solver().solve(built, demo_scenario.solver, warm_start=True)
     assert res.has_solution and res.first_plan_s == 0.0  # the start was checked feasible
     assert got["coverage_score"] <= pyo.value(built.model.coverage_score) + 1e-9
@@ -102,7 +90,7 @@ def test_stopped_solve_returns_the_checked_start(demo_scenario, demo_data):
     assert res.status == "time_limit"
     assert res.has_solution  # HiGHS's copy of the start, or the start itself if HiGHS had none
     assert pyo.value(built.model.coverage_score) == pytest.approx(got["coverage_score"])
-    assert violations(built.model) == []
+    assert violations(built) == []
     # without a start, nothing to return
     cold = build_model(demo_data, demo_scenario.model, demo_scenario.standards)
     res2 = solve(cold, SolverOptions(time_limit_s=1e-9))
@@ -127,10 +115,19 @@ def test_extending_the_previous_plan_never_loses_coverage(demo_scenario, demo_da
     before = pyo.value(built.model.coverage_score)
     built.model.budget_limit.set_value(31e6)
     got = greedy_start(built, weights(demo_data), extend=True)
-    assert violations(built.model) == []
+    assert violations(built) == []
     assert got["coverage_score"] >= before - 1e-9
     assert got["capex"] <= 31e6 + 1e-6
     # a lower budget than the plan's cost: built afresh instead, still feasible
     built.model.budget_limit.set_value(10e6)
     fresh = greedy_start(built, weights(demo_data), extend=True)
-    assert violations(built.model) == [] and fresh["capex"] <= 10e6 + 1e-6
+    assert violations(built) == [] and fresh["capex"] <= 10e6 + 1e-6
+
+
+def test_thread_count_can_change_between_solves_in_one_process():
+    """HiGHS sizes one thread pool per process; sweeps ask for one thread per run."""
+    data = random_instance(4, 4, 3, 1)
+    for threads in (None, 1, 2, None):
+        built = build_model(data, ModelOptions(budget=300_000))
+        res = solve(built, SolverOptions(threads=threads))
+        assert res.status == "optimal", (threads, res.termination)
