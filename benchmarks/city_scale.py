@@ -118,7 +118,7 @@ def main() -> None:
     from siting.solve import Solver
 
     solver = Solver()
-    handover_s = solver.load(built.model)
+    handover_s = solver.load(built)
     print(f"hand-over: Pyomo standard-form compiler {solver.timings['compile']:.2f} s, "
           f"passing the matrix to highspy {solver.timings['pass_to_highs']:.2f} s "
           "(the direct-highspy reference)", flush=True)

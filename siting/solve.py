@@ -113,9 +113,10 @@ class Solver:
         (the cost of building the same matrix directly in highspy)."""
 
     # -- hand-over ------------------------------------------------------------------------
-    def load(self, model: pyo.ConcreteModel, extra_rows: tuple = ()) -> float:
-        """Compile ``model``, pass it to a new HiGHS instance, append the ``extra_rows``
+    def load(self, built: BuiltModel) -> float:
+        """Compile the built model, pass it to a new HiGHS instance, append its matrix-row
         blocks (:class:`siting.model.rows.MatrixRows`); return the seconds spent."""
+        model, extra_rows = built.model, built.matrix_rows
         t0 = time.perf_counter()
         self._model, self._infeasible, self.last_solution = model, None, None
         self.highs = highspy.Highs()
@@ -216,7 +217,7 @@ class Solver:
               ) -> SolveResult:
         handover = 0.0
         if self._model is not built.model:
-            handover = self.load(built.model, built.matrix_rows)
+            handover = self.load(built)
         else:
             self._refresh_parameters()
         version = _version()
