@@ -31,6 +31,7 @@ import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from siting.config import SolverOptions
@@ -116,6 +117,10 @@ class Solver:
     def load(self, built: BuiltModel) -> float:
         """Compile the built model, pass it to a new HiGHS instance, append its matrix-row
         blocks (:class:`siting.model.rows.MatrixRows`); return the seconds spent."""
+        with PauseGC():  # no garbage is made here; the collector would only slow it down
+            return self._load(built)
+
+    def _load(self, built: BuiltModel) -> float:
         model, extra_rows = built.model, built.matrix_rows
         t0 = time.perf_counter()
         self._model, self._infeasible, self.last_solution = model, None, None

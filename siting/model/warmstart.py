@@ -140,6 +140,16 @@ def _has_plan(m: pyo.ConcreteModel) -> bool:
 
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
                  ) -> dict | None:
+    """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
+    made, and its passes over the model's objects only cost time)."""
+    from pyomo.common.gc_manager import PauseGC
+
+    with PauseGC():
+        return _greedy_start(built, weight, extend)
+
+
+def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
+                  ) -> dict | None:
     r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
 
     Each move adds a block of units of one function to one space (opening the space through
