@@ -96,7 +96,9 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
     total = sum(ph.budget_per_year.values())
     budget = total if scenario.model.budget is None else min(total, scenario.model.budget)
     t0 = time.perf_counter()
-    single = build_model(data, scenario.model.update(budget=budget), scenario.standards)
+    # same pairs as the phased model (which merges no zones), so values copy one to one
+    single = build_model(data, scenario.model.update(budget=budget, aggregate_zones=False),
+                         scenario.standards)
     res = solve(single, scenario.solver.update(time_limit_s=max(
         5.0, scenario.solver.time_limit_s / 3)))
     timings["phasing_start"] = time.perf_counter() - t0

@@ -24,7 +24,10 @@ COMMON = ("build", "gross", "host", "units", "serve", "assign", "shortfall", "sp
 
 
 def copy_values(src: pyo.ConcreteModel, dst: pyo.ConcreteModel) -> None:
-    """Copy the values of same-named, same-indexed variables."""
+    """Copy the values of same-named, same-indexed variables (both models must have the
+    same pairs: build the source without merging zones)."""
+    if len(src.serve) != len(dst.serve):
+        raise ValueError("copy_values: the two models have different pairs")
     for name in COMMON:
         a, b = src.component(name), dst.component(name)
         if a is None or b is None:
@@ -103,7 +106,8 @@ def schedule_start(phased: BuiltModel, single: BuiltModel, data: ProblemData) ->
     for p, t in m.SERVE_IN:
         j = idx.pair_site[p]
         ok = j not in idx.options_of or (j in opened and opened[j] <= t)
-        m.serve_in[p, t].set_value((m.serve[p].value or 0.0) if ok else 0.0)
+        v = m.serve_in[p, t]  # solver values may sit a rounding error past a bound
+        v.set_value(min(m.serve[p].value or 0.0, v.ub) if ok else 0.0, skip_validation=True)
     last = years[-1]
     for n, i in m.COVERED:
         key = list(m.TARGETS)[n]

@@ -131,3 +131,22 @@ def test_thread_count_can_change_between_solves_in_one_process():
         built = build_model(data, ModelOptions(budget=300_000))
         res = solve(built, SolverOptions(threads=threads))
         assert res.status == "optimal", (threads, res.termination)
+
+
+def test_phased_start_copies_a_plan_with_the_same_pairs(demo_data, root):
+    """The phased model merges no zones; its start comes from a single-period model that must
+    not merge them either, or values would be copied onto the wrong pairs."""
+    from siting.config import load_scenario
+    from siting.run import _phased_start
+
+    sc = load_scenario(root / "scenarios" / "phased_2025_2027.yaml")
+    sc = sc.update(solver=sc.solver.update(time_limit_s=15, mip_rel_gap=0.02))
+    phased = build_model(demo_data, sc.model, sc.standards, sc.phasing)
+    assert _phased_start(phased, demo_data, sc, {})
+    assert phased.violations() == []
+    merged = build_model(demo_data, sc.model.update(budget=1e7), sc.standards)
+    from siting.model.warmstart import copy_values
+
+    assert merged.index.n_pairs < phased.index.n_pairs  # the demo merges some zones
+    with pytest.raises(ValueError, match="different pairs"):
+        copy_values(merged.model, phased.model)
