@@ -326,8 +326,10 @@ class Solver:
             return False
         act = self._matrix @ x
         rlo, rhi = self._row_bounds
-        return bool(np.all(act >= rlo - tol * (1 + np.abs(rlo)))
-                    and np.all(act <= rhi + tol * (1 + np.abs(rhi))))
+        # absolute tolerance plus a relative one small enough that a budget row of 5e7 CNY
+        # allows 0.05 CNY, not 50
+        return bool(np.all(act >= rlo - tol - 1e-9 * np.abs(rlo))
+                    and np.all(act <= rhi + tol + 1e-9 * np.abs(rhi)))
 
     def _store(self, x: np.ndarray) -> None:
         self.last_solution = x
@@ -338,9 +340,9 @@ class Solver:
             v.set_value(val, skip_validation=True)
         for v in self._unused:  # in no row and not in the objective: any value in bounds
             lb, ub = v.bounds
-            v.set_value(max(lb if lb is not None else 0.0, min(0.0, ub if ub is not None
-                                                                else 0.0)),
-                        skip_validation=True)
+            lo = -math.inf if lb is None else lb
+            hi = math.inf if ub is None else ub
+            v.set_value(min(max(0.0, lo), hi), skip_validation=True)
 
 
 _SCHEDULER_THREADS: int | None = None

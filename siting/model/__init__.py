@@ -55,9 +55,8 @@ class BuiltModel:
         values violate (a check of a plan held by the model; unset variables are skipped)."""
         m, out = self.model, []
         for c in m.component_data_objects(pyo.Constraint, active=True):
-            try:
-                body = pyo.value(c.body)
-            except ValueError:  # an unset variable
+            body = pyo.value(c.body, exception=False)
+            if body is None:  # an unset variable
                 continue
             lo = None if c.lower is None else pyo.value(c.lower)
             hi = None if c.upper is None else pyo.value(c.upper)
