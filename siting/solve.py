@@ -166,13 +166,13 @@ class Solver:
             bound = con.upper if row.bound_type >= 0 else con.lower
             if bound is not None and not _is_number(bound):
                 self._param_rows.append((r, con, row.bound_type, pyo.value(bound) - rhs[r]))
-        in_matrix = {id(v) for v in cols}
+        col_of = {id(v): k for k, v in enumerate(cols)}
         self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
-                        if not v.fixed and id(v) not in in_matrix]
+                        if not v.fixed and id(v) not in col_of]
         if extra_rows:
             t_rows = time.perf_counter()
-            a, row_lower, row_upper = self._append_rows(extra_rows, cols, a, row_lower,
-                                                        row_upper)
+            a, row_lower, row_upper = self._append_rows(extra_rows, col_of, len(cols), a,
+                                                        row_lower, row_upper)
             self.timings["matrix_rows"] = time.perf_counter() - t_rows
         self._matrix = a.tocsr()
         self._col_bounds = (lower, upper)
@@ -181,9 +181,8 @@ class Solver:
         del sf
         return time.perf_counter() - t0
 
-    def _append_rows(self, blocks, cols, a, row_lower, row_upper):
+    def _append_rows(self, blocks, col_of, n_cols, a, row_lower, row_upper):
         """Add each block's rows to HiGHS and to the checking matrix."""
-        col_of = {id(v): k for k, v in enumerate(cols)}
         mats, los, his = [a], [row_lower], [row_upper]
         for b in blocks:
             if not b.n_rows:
@@ -194,7 +193,7 @@ class Solver:
             except KeyError as exc:
                 raise SolverError(f"{b.name}: a variable of the block is in no model row"
                                   ) from exc
-            blk = sp.csr_array((b.coef, (b.row, c)), shape=(b.n_rows, len(cols)))
+            blk = sp.csr_array((b.coef, (b.row, c)), shape=(b.n_rows, n_cols))
             blk.sum_duplicates()
             blk.sort_indices()
             status = self.highs.addRows(

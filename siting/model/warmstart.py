@@ -238,7 +238,8 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         """(ratio, block, option, new gross, cost) of the best block at host h, or None."""
         j, f = h
         a, fit, lo = idx.area_per_unit[f], idx.fitout[f], idx.units_lb[h]
-        want = min(idx.units_ub[h] - units[h], math.ceil(reachable(h) - 1e-9))
+        reach = reachable(h)  # one pass over the host's pairs per evaluation
+        want = min(idx.units_ub[h] - units[h], math.ceil(reach - 1e-9))
         if want <= 0 or (units[h] == 0 and want < max(lo, 1)):
             return None
         sp = spaces[j]
@@ -261,7 +262,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
                 n = min(n - 1, shrink)
             else:
                 continue
-            gain = cw.get(f, 0.0) * min(n, reachable(h))
+            gain = cw.get(f, 0.0) * min(n, reach)
             if gain <= 0:
                 continue
             ratio = gain / cost if cost > 0 else math.inf
