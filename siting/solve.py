@@ -6,10 +6,12 @@ passes the matrix to ``highspy`` in a single call. This replaces Pyomo's per-con
 persistent interface, which spent 7.7 s handing a 195 k-variable model to HiGHS against 2 s
 for the compiler (see ``benchmarks/city_scale.py``).
 
-A :class:`Solver` keeps its HiGHS model: solving the same built model again only re-reads the
-bounds of rows that depend on mutable parameters (the budget, ``m.budget_limit``), and can be
-warm-started from the previous plan or from any values set on the model's variables (a
-constructive plan). Integer values alone are enough: HiGHS fixes them and solves an LP for the
+A :class:`Solver` keeps its HiGHS model. Solving the same built model again after a budget
+change only re-reads the bounds of the rows holding it (``m.budget_limit``); after any other
+parameter changed (demand, weights: :mod:`siting.model.parameters`) the model is compiled
+again and only the matrix entries, costs and bounds that differ are changed in HiGHS. A
+re-solve can be warm-started from the previous plan or from any values set on the model's
+variables (a constructive plan). Integer values alone are enough: HiGHS fixes them and solves an LP for the
 continuous variables.
 
 The solver is chosen here and only here. :func:`solve` never raises for an infeasible or
@@ -32,6 +34,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from siting.config import SolverOptions
@@ -72,7 +75,8 @@ class SolveResult:
     termination: str
     solver: str
     handover_s: float = 0.0
-    """Seconds spent compiling the model and passing it to HiGHS (0 on a re-solve)."""
+    """Seconds spent compiling the model and passing it to HiGHS; on a re-solve, updating
+    the coefficients that changed (0 when only the budget changed)."""
     first_plan_s: float | None = None
     """Seconds from the start of the solve to the first feasible plan HiGHS held (0 when the
     start given was feasible); ``None`` if none was found."""
@@ -101,7 +105,16 @@ class Solver:
         self._columns: list = []
         self._integer: np.ndarray = np.zeros(0, dtype=bool)
         self._unused: list = []
+        self._built: BuiltModel | None = None
+        self._rows: list = []
         self._param_rows: list[tuple[int, object, int, float]] = []
+        self._params: list = []
+        self._param_values = np.zeros(0)
+        self._bound_params = np.zeros(0, dtype=bool)
+        self._col_of: dict = {}
+        self._n_compiled = 0
+        self._compiled_a = None
+        self._blocks: list = []
         self._sense = 1
         self._infeasible: str | None = None
         self._matrix = None
@@ -120,101 +133,198 @@ class Solver:
         with PauseGC():  # no garbage is made here; the collector would only slow it down
             return self._load(built)
 
+    def _compile(self, model: pyo.ConcreteModel) -> _Compiled | None:
+        """The model in standard form (``None``, and ``self._infeasible`` set, if a constant
+        row cannot hold)."""
+        try:
+            sf = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        except InfeasibleConstraintException as exc:
+            self._infeasible = str(exc)
+            return None
+        cols = sf.columns
+        n = len(cols)
+        kinds = np.array([r.bound_type for r in sf.rows], dtype=np.int8)
+        rhs = np.asarray(sf.rhs, dtype=float)
+        obj = sf.objectives[0] if sf.objectives else None
+        a = sf.A.tocsc()
+        a.sort_indices()
+        return _Compiled(
+            columns=cols, rows=[(id(r.constraint), r.bound_type) for r in sf.rows],
+            lower=_bounds([v.lb for v in cols], -highspy.kHighsInf),
+            upper=_bounds([v.ub for v in cols], highspy.kHighsInf),
+            integer=np.array([not v.is_continuous() for v in cols], dtype=bool),
+            row_lower=np.where(kinds <= 0, rhs, -highspy.kHighsInf),
+            row_upper=np.where(kinds >= 0, rhs, highspy.kHighsInf),
+            sense=-1 if obj is not None and obj.sense == pyo.maximize else 1,
+            cost=np.asarray(sf.c.todense()).ravel()[:n] if sf.c.shape[0] else np.zeros(n),
+            offset=float(sf.c_offset[0]) if len(sf.c_offset) else 0.0,
+            a=a, sf_rows=sf.rows, rhs=rhs)
+
     def _load(self, built: BuiltModel) -> float:
         model, extra_rows = built.model, built.matrix_rows
         t0 = time.perf_counter()
-        self._model, self._infeasible, self.last_solution = model, None, None
+        self._model, self._built, self._infeasible = model, built, None
+        self.last_solution = None
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
-        try:
-            sf = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        except InfeasibleConstraintException as exc:  # a constant row that cannot hold
-            self._infeasible = str(exc)
+        c = self._compile(model)
+        if c is None:
+            self._model = None  # nothing held: the next solve compiles again
             return time.perf_counter() - t0
-        cols = sf.columns
-        self._columns = cols
-        n, m = len(cols), len(sf.rows)
-        lower = _bounds([v.lb for v in cols], -highspy.kHighsInf)
-        upper = _bounds([v.ub for v in cols], highspy.kHighsInf)
-        self._integer = np.array([not v.is_continuous() for v in cols], dtype=bool)
-        kinds = np.array([r.bound_type for r in sf.rows], dtype=np.int8)
-        rhs = np.asarray(sf.rhs, dtype=float)
-        row_lower = np.where(kinds <= 0, rhs, -highspy.kHighsInf)
-        row_upper = np.where(kinds >= 0, rhs, highspy.kHighsInf)
-        obj = sf.objectives[0] if sf.objectives else None
-        self._sense = -1 if obj is not None and obj.sense == pyo.maximize else 1
-        cost = (np.asarray(sf.c.todense()).ravel()[:n] if sf.c.shape[0] else np.zeros(n))
-        offset = float(sf.c_offset[0]) if len(sf.c_offset) else 0.0
-        a = sf.A.tocsc()
-        a.sort_indices()
+        cols = c.columns
+        self._columns, self._integer, self._sense = cols, c.integer, c.sense
+        self._rows = c.rows
+        n, m = len(cols), len(c.rows)
         t_pass = time.perf_counter()
         sense = highspy.ObjSense.kMaximize if self._sense < 0 else highspy.ObjSense.kMinimize
         status = self.highs.passModel(
-            n, m, a.nnz, int(highspy.MatrixFormat.kColwise), int(sense), offset,
-            cost.astype(float), lower, upper, row_lower, row_upper,
-            a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+            n, m, c.a.nnz, int(highspy.MatrixFormat.kColwise), int(sense), c.offset,
+            c.cost.astype(float), c.lower, c.upper, c.row_lower, c.row_upper,
+            c.a.indptr.astype(np.int32), c.a.indices.astype(np.int32), c.a.data.astype(float),
             self._integer.astype(np.int32))
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS refused the compiled model")
         self.timings = {"compile": t_pass - t0, "pass_to_highs": time.perf_counter() - t_pass}
         # rows whose bounds depend on mutable parameters (e.g. the budget): re-read on re-solve
-        self._param_rows = []
-        for r, row in enumerate(sf.rows):
+        self._param_rows, bound_params = [], set()
+        for r, row in enumerate(c.sf_rows):
             con = row.constraint
             if con.parent_component() is not con:
                 continue  # indexed families hold no mutable parameters in their bounds
             bound = con.upper if row.bound_type >= 0 else con.lower
             if bound is not None and not _is_number(bound):
-                self._param_rows.append((r, con, row.bound_type, pyo.value(bound) - rhs[r]))
+                self._param_rows.append((r, con, row.bound_type, pyo.value(bound) - c.rhs[r]))
+                bound_params.update(id(q) for q in identify_mutable_parameters(bound))
+        self._params = [q for q in model.component_data_objects(pyo.Param)
+                        if q.parent_component().mutable]
+        self._param_values = _values(self._params)
+        self._bound_params = np.array([id(q) in bound_params for q in self._params], dtype=bool)
         col_of = {id(v): k for k, v in enumerate(cols)}
+        self._col_of = col_of
         self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
                         if not v.fixed and id(v) not in col_of]
+        self._n_compiled = m
+        a, row_lower, row_upper = c.a, c.row_lower, c.row_upper
         if extra_rows:
             t_rows = time.perf_counter()
-            a, row_lower, row_upper = self._append_rows(extra_rows, col_of, len(cols), a,
+            a, row_lower, row_upper = self._append_rows(extra_rows, col_of, n, a,
                                                         row_lower, row_upper)
             self.timings["matrix_rows"] = time.perf_counter() - t_rows
+        self._compiled_a = c.a
         self._matrix = a.tocsr()
-        self._col_bounds = (lower, upper)
+        self._col_bounds = (c.lower, c.upper)
         self._row_bounds = (row_lower, row_upper)
-        self._cost, self._offset = cost, offset
-        del sf
+        self._cost, self._offset = c.cost, c.offset
         return time.perf_counter() - t0
+
+    def _block_matrix(self, b, col_of, n_cols) -> sp.csr_array:
+        try:
+            c = np.fromiter((col_of[id(v)] for v in b.var), dtype=np.int64, count=len(b.var))
+        except KeyError as exc:
+            raise SolverError(f"{b.name}: a variable of the block is in no model row") from exc
+        blk = sp.csr_array((b.coef.copy(), (b.row, c)), shape=(b.n_rows, n_cols))
+        blk.sum_duplicates()
+        blk.sort_indices()
+        return blk
 
     def _append_rows(self, blocks, col_of, n_cols, a, row_lower, row_upper):
         """Add each block's rows to HiGHS and to the checking matrix."""
         mats, los, his = [a], [row_lower], [row_upper]
+        self._blocks = []
         for b in blocks:
             if not b.n_rows:
                 continue
-            try:
-                c = np.fromiter((col_of[id(v)] for v in b.var), dtype=np.int64,
-                                count=len(b.var))
-            except KeyError as exc:
-                raise SolverError(f"{b.name}: a variable of the block is in no model row"
-                                  ) from exc
-            blk = sp.csr_array((b.coef, (b.row, c)), shape=(b.n_rows, n_cols))
-            blk.sum_duplicates()
-            blk.sort_indices()
+            blk = self._block_matrix(b, col_of, n_cols)
             status = self.highs.addRows(
                 b.n_rows, b.lower.astype(float), b.upper.astype(float), blk.nnz,
                 blk.indptr[:-1].astype(np.int32), blk.indices.astype(np.int32),
                 blk.data.astype(float))
             if status == highspy.HighsStatus.kError:
                 raise SolverError(f"HiGHS refused the rows of {b.name}")
+            self._blocks.append((b, blk))
             mats.append(blk)
             los.append(b.lower)
             his.append(b.upper)
         return (sp.vstack(mats, format="csc"), np.concatenate(los).astype(float),
                 np.concatenate(his).astype(float))
 
-    def _refresh_parameters(self) -> None:
+    def _refresh(self, built: BuiltModel) -> float:
+        """Bring the HiGHS model up to date with the Pyomo model it was loaded from.
+
+        Only the budget-like parameters changed (they appear only in the bounds of single
+        rows): re-read those bounds. Any other parameter changed, or ``built`` is a new view
+        of the same model (:func:`siting.model.parameters.update_data`): compile again and
+        pass HiGHS only the matrix entries, costs and bounds that differ. Returns seconds."""
+        t0 = time.perf_counter()
+        self._infeasible = None
+        values = _values(self._params)
+        changed = values != self._param_values
+        if built is self._built and not changed[~self._bound_params].any():
+            if changed.any():
+                self._refresh_bounds()
+            self._param_values = values
+            return 0.0
+        with PauseGC():
+            ok = self._update(built)
+        if not ok:  # another structure after all: hand the model over again
+            return self.load(built)
+        self._built, self._param_values = built, values
+        return time.perf_counter() - t0
+
+    def _refresh_bounds(self) -> None:
         for r, con, kind, offset in self._param_rows:
             bound = pyo.value(con.upper if kind >= 0 else con.lower) - offset
             lo = bound if kind <= 0 else -highspy.kHighsInf
             hi = bound if kind >= 0 else highspy.kHighsInf
             self.highs.changeRowBounds(r, lo, hi)
             self._row_bounds[0][r], self._row_bounds[1][r] = lo, hi
+
+    def _update(self, built: BuiltModel) -> bool:
+        """Compile again and change what differs in HiGHS; ``False`` if the rows or columns
+        are not the ones held (a structural change)."""
+        c = self._compile(built.model)
+        if c is None:  # a constant row cannot hold: solve() reports it; reload next time
+            self._model = None
+            return True
+        if (len(c.columns) != len(self._columns)
+                or any(x is not y for x, y in zip(c.columns, self._columns))
+                or c.rows != self._rows):
+            return False
+        h = self.highs
+        cols = np.arange(len(c.columns), dtype=np.int32)
+        d = np.flatnonzero(c.cost != self._cost)
+        if len(d):
+            h.changeColsCost(len(d), cols[d], c.cost[d])
+        if c.offset != self._offset:
+            h.changeObjectiveOffset(c.offset)
+        lo, hi = self._col_bounds
+        d = np.flatnonzero((c.lower != lo) | (c.upper != hi))
+        if len(d):
+            h.changeColsBounds(len(d), cols[d], c.lower[d], c.upper[d])
+        m = self._n_compiled
+        rlo, rhi = self._row_bounds
+        d = np.flatnonzero((c.row_lower != rlo[:m]) | (c.row_upper != rhi[:m]))
+        if len(d):
+            h.changeRowsBounds(len(d), d.astype(np.int32), c.row_lower[d], c.row_upper[d])
+        mats = [c.a]
+        _change_coefficients(h, self._compiled_a, c.a, 0)
+        offset = m
+        blocks = []
+        for b, old in self._blocks:
+            new = self._block_matrix(b, self._col_of, len(c.columns))
+            _change_coefficients(h, old, new, offset)
+            offset += b.n_rows
+            blocks.append((b, new))
+            mats.append(new)
+        self._blocks = blocks
+        self._compiled_a = c.a
+        self._matrix = sp.vstack(mats, format="csr")
+        self._col_bounds = (c.lower, c.upper)
+        self._row_bounds = (np.concatenate([c.row_lower, rlo[m:]]),
+                            np.concatenate([c.row_upper, rhi[m:]]))
+        self._cost, self._offset = c.cost, c.offset
+        self._rows = c.rows
+        return True
 
     # -- solve ----------------------------------------------------------------------------
     def solve(self, built: BuiltModel, options: SolverOptions, warm_start: bool = False
@@ -223,7 +333,7 @@ class Solver:
         if self._model is not built.model:
             handover = self.load(built)
         else:
-            self._refresh_parameters()
+            handover = self._refresh(built)
         version = _version()
         if self._infeasible is not None:
             return SolveResult("infeasible", False, None, None, None, 0.0,
@@ -344,6 +454,49 @@ class Solver:
             v.set_value(min(max(0.0, lo), hi), skip_validation=True)
 
 
+@dataclass
+class _Compiled:
+    """One pass of Pyomo's standard-form compiler, as arrays for HiGHS."""
+
+    columns: list
+    rows: list
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    sense: int
+    cost: np.ndarray
+    offset: float
+    a: sp.csc_array
+    sf_rows: list
+    rhs: np.ndarray
+
+
+def _values(params: list) -> np.ndarray:
+    return np.fromiter((q.value for q in params), dtype=float, count=len(params))
+
+
+def _change_coefficients(h: highspy.Highs, old, new, row0: int) -> int:
+    """Set in HiGHS the entries of ``new`` that differ from ``old`` (same shape; rows
+    counted from ``row0``); return how many."""
+    fmt = old.format
+    new = new.asformat(fmt)
+    if (old.indptr.shape == new.indptr.shape and np.array_equal(old.indptr, new.indptr)
+            and np.array_equal(old.indices, new.indices)):
+        k = np.flatnonzero(old.data != new.data)
+        outer = np.repeat(np.arange(len(old.indptr) - 1), np.diff(old.indptr))[k]
+        inner, vals = old.indices[k], new.data[k]
+        r, c = (outer, inner) if fmt == "csr" else (inner, outer)
+    else:  # the sparsity changed (a coefficient became zero or non-zero)
+        d = (old != new).tocoo()
+        r, c = d.row, d.col
+        vals = np.asarray(new.tocsr()[r, c]).ravel()
+    for i, j, v in zip(r.tolist(), c.tolist(), vals.tolist()):
+        h.changeCoeff(row0 + i, j, v)
+    return len(vals)
+
+
 _SCHEDULER_THREADS: int | None = None
 
 
@@ -383,7 +536,8 @@ def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False,
 
     With ``warm_start`` the variables' current values are handed to HiGHS as a starting
     solution (a constructive plan, or the previous solve's), so a plan exists from the start.
-    Passing the same ``solver`` again re-solves persistently: only rows whose bounds hold
-    mutable parameters (e.g. ``m.budget_limit``) are updated, not the whole model.
+    Passing the same ``solver`` again re-solves persistently: only what changed since the
+    last solve (parameters, or a re-targeted model of :func:`siting.model.parameters.
+    update_data`) is updated in HiGHS, not the whole model.
     """
     return (solver if solver is not None else Solver()).solve(built, options, warm_start)

@@ -18,9 +18,11 @@ suggestion. Every finished run is written at once, atomically, to ``OUT/runs/<id
 ``id`` is a hash of the run's resolved scenario: killing the sweep loses no finished run, and
 running it again skips them. ``OUT/results.parquet`` and ``results.csv`` hold one row per run.
 
-Runs that differ only in ``model.budget`` share one built model: each chunk of runs builds it
-once, then changes the budget parameter and re-solves persistently, warm-started from the
-previous run (:func:`siting.solve.solve`). Any other change rebuilds the model.
+Runs that differ only in ``model.budget``, demand rates (``functions.<f>.demand_rate``),
+demand growth (``demand_growth.<group>``) or priority weights share one built model: each chunk
+of runs builds it once, then changes its parameters (:mod:`siting.model.parameters`) and
+re-solves persistently, warm-started from the previous run (:func:`siting.solve.solve`). Any
+other change (walking limits, channels, costs, standards) rebuilds the model.
 """
 
 from __future__ import annotations
@@ -237,19 +239,37 @@ def run_id(scenario: Scenario) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def structure_key(scenario: Scenario) -> str:
-    """Runs with equal keys differ at most in the budget value: one model serves them all."""
+#: Function fields that only change the model's parameters (:mod:`siting.model.parameters`).
+PARAMETER_FUNCTION_FIELDS = ("demand_rate", "weight")
+
+
+def structure_key(scenario: Scenario, parameters: bool = True) -> str:
+    """Runs with equal keys can share one built model.
+
+    They may differ in the budget value and, with ``parameters``, in what only changes the
+    model's parameters: demand rates, demand growth and priority weights. Whether a changed
+    demand really keeps the structure (no demand appears or vanishes) is checked on the data
+    when the run comes (:func:`siting.model.parameters.update_data`); if not, it rebuilds.
+    """
     d = scenario.model_dump(mode="json")
     d["name"] = ""
     d["model"]["budget"] = d["model"]["budget"] is not None
+    if parameters:
+        d["demand_growth"] = {}
+        for ov in d.get("functions", {}).values():
+            for name in PARAMETER_FUNCTION_FIELDS:
+                ov.pop(name, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass
 class _Cached:
+    inputs: Any
     data: Any
     built: Any
     solver: Any
+    data_key: str
+    """:func:`structure_key` without parameters: equal keys mean the same data."""
 
 
 def _row(point: dict, summary: dict | None, status: str, reason: str, seconds: float,
@@ -280,11 +300,16 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
               ) -> list[str]:
     """Solve a list of (run id, point, resolved scenario dict); write each run as it ends.
 
-    Consecutive runs with the same model structure reuse one built model (budget changes
-    only). The chunk starts from a fresh model, so results do not depend on which worker ran
-    which chunk.
+    Consecutive runs with the same model structure reuse one built model: a budget change
+    sets one parameter; a change of demand rates, demand growth or weights recomputes the
+    data from the inputs already read and re-targets the model at them
+    (:func:`siting.model.parameters.update_data`), or rebuilds if the structure changed
+    after all. The chunk starts from a fresh model, so results do not depend on which worker
+    ran which chunk.
     """
     from siting.data import load_inputs
+    from siting.model import build_model
+    from siting.model.parameters import update_data
     from siting.problem import prepare
     from siting.run import plan_problem
     from siting.solve import new_solver
@@ -298,19 +323,27 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
             scenario = Scenario.model_validate(raw)
             if scenario.solver.threads is None:  # parallel runs, not parallel HiGHS threads
                 scenario = scenario.update(solver=scenario.solver.update(threads=1))
-            key = structure_key(scenario)
+            key, data_key = structure_key(scenario), structure_key(scenario, parameters=False)
             hit = cache.get(key) if persistent and not scenario.phasing.enabled else None
-            if hit is not None and scenario.model.budget is not None:
-                hit.built.model.budget_limit.set_value(float(scenario.model.budget))
+            inputs = hit.inputs if hit is not None else None
+            if hit is not None and hit.data_key != data_key:
+                data = prepare(hit.inputs, scenario)
+                built = update_data(hit.built, data)
+                if built is None:  # the demand changed the structure: build anew below
+                    hit = None
+                else:
+                    hit.data, hit.built, hit.data_key = data, built, data_key
+            if hit is not None:
+                if scenario.model.budget is not None:
+                    hit.built.model.budget_limit.set_value(float(scenario.model.budget))
                 plan = plan_problem(hit.data, scenario, built=hit.built, solver=hit.solver)
                 reused = True
             else:
-                data = prepare(load_inputs(scenario), scenario)
-                from siting.model import build_model
-
+                inputs = inputs if inputs is not None else load_inputs(scenario)
+                data = prepare(inputs, scenario)
                 built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
                 solver = new_solver()
-                cache = {key: _Cached(data, built, solver)}
+                cache = {key: _Cached(inputs, data, built, solver, data_key)}
                 plan = plan_problem(data, scenario, built=built, solver=solver) \
                     if not scenario.phasing.enabled else plan_problem(data, scenario)
             summary = dict(plan.summary)

@@ -131,6 +131,31 @@ def test_persistent_resolve_equals_rebuild(ladder, tmp_path):
     assert np.allclose(a.sort_index(), b.sort_index(), atol=1e-6)
 
 
+def test_demand_rate_and_growth_runs_reuse_one_model_and_equal_rebuilds(tmp_path, quick):
+    """Demand rates and growth change parameters of the model built for the first run; a
+    rate of zero (a demand that vanishes) is another structure and rebuilds."""
+    spec = sweep_file(tmp_path, quick, "parameters:\n"
+                      "  functions.childcare.demand_rate: {values: [4.0, 5.0, 6.5]}\n"
+                      "  demand_growth.pop_60_plus: {values: [1.0, 1.25]}\n"
+                      "  model.budget: {values: [1.2e7]}\n")
+    table = run_sweep(spec, tmp_path / "p", workers=0, progress=False)
+    assert len(table) == 6 and (table["status"] == "optimal").all()
+    assert table["persistent"].sum() == 5  # one build, five re-targeted re-solves
+    rebuilt = run_sweep(spec, tmp_path / "r", workers=0, persistent=False, progress=False)
+    a = table.set_index("run_id").sort_index()
+    b = rebuilt.set_index("run_id").sort_index()
+    for col in ("weighted_coverage", "coverage_childcare", "coverage_meal_point"):
+        assert np.allclose(a[col], b[col], atol=1e-6), col
+    # more demand for the same places: a lower share covered
+    cc = a.groupby("functions.childcare.demand_rate")["coverage_childcare"].mean()
+    assert cc.is_monotonic_decreasing and cc.iloc[0] > cc.iloc[-1]
+
+    zero = sweep_file(tmp_path, quick, "parameters:\n"
+                      "  functions.childcare.demand_rate: {values: [0.0, 4.5]}\n")
+    t0 = run_sweep(zero, tmp_path / "z", workers=0, progress=False)
+    assert (t0["status"] == "optimal").all() and not t0["persistent"].any()
+
+
 def test_rerun_skips_finished_runs(ladder):
     spec, out, table = ladder
     stamps = {f.name: f.stat().st_mtime_ns for f in (out / "runs").glob("*.json")}

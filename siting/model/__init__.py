@@ -16,6 +16,7 @@ from pyomo.common.gc_manager import PauseGC
 from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
 from siting.model.objective import add_objective, coverage_weights, objective_scales
+from siting.model.parameters import add_parameters
 from siting.model.phasing import add_phasing
 from siting.model.rows import MatrixRows
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
@@ -30,6 +31,7 @@ from siting.model.standards import (
     StandardsIndex,
     add_standard_constraints,
     add_standard_variables,
+    standards_index,
 )
 from siting.model.variables import add_sets, add_variables
 from siting.problem import ProblemData
@@ -49,6 +51,9 @@ class BuiltModel:
     phasing: Phasing = field(default_factory=Phasing)
     matrix_rows: tuple[MatrixRows, ...] = ()
     """Valid inequalities handed to the solver as sparse blocks (:mod:`siting.model.rows`)."""
+    data: ProblemData | None = None
+    """The data the parameters' values come from (:func:`siting.model.parameters.update_data`
+    re-targets the model at other data)."""
 
     def violations(self, tol: float = 1e-6) -> list[str]:
         """Every Pyomo constraint, variable bound and matrix row that the variables' current
@@ -104,10 +109,12 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
     walking_limit = data.functions["walking_limit_m"].astype(float).to_dict()
-    # 1. sets and variables
+    info = standards_index(idx, data, std)
+    # 1. sets, parameters and variables
     add_sets(m, idx)
+    add_parameters(m, idx, info, data, opts)
     add_variables(m, idx, opts)
-    info = add_standard_variables(m, idx, data, opts, std)
+    add_standard_variables(m, idx, std, info)
     # 2. expressions used by several families
     m.capex = pyo.Expression(expr=capex_expression(m, idx))
     # 3. constraint families
@@ -117,10 +124,10 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     matrix_rows = add_service_constraints(m, idx, opts)
     add_budget_constraint(m, idx, opts)
     scale = objective_scales(idx, opts, weight, walking_limit).primary(opts.objective)
-    add_standard_constraints(m, idx, data, opts, std, info, scale)
+    add_standard_constraints(m, idx, data, opts, std, info)
     add_phasing(m, idx, data, opts, ph, info, scale, std.penalty,
                 coverage_weights(idx, weight), hard=std.mode == "hard")
     # 4. objective
-    add_objective(m, idx, opts, weight=weight, walking_limit=walking_limit)
+    add_objective(m, idx, opts)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
-                      phasing=ph, matrix_rows=tuple(matrix_rows))
+                      phasing=ph, matrix_rows=tuple(matrix_rows), data=data)

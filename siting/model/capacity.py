@@ -22,7 +22,8 @@ def add_capacity_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelO
         \qquad (\texttt{capacity\_host\_if\_open})
 
     :math:`a_f` is the building area per unit, :math:`\phi_k` the channel's usable-area
-    factor and :math:`U_{jf}` the tight unit bound of :func:`siting.model.sets.build_index`.
+    factor and :math:`U_{jf}` the tight unit bound of :func:`siting.model.sets.build_index`
+    (a parameter, ``m.units_cap``: it depends on the demand within reach).
     With standards, the right-hand side is scaled by the service share
     :math:`1-\omega` (``office_share``) and the left-hand side reduced by floor area shared
     between functions used at different hours (:mod:`siting.model.standards`).
@@ -38,7 +39,7 @@ def add_capacity_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelO
 
     m.capacity_area = pyo.Constraint(spaces_with_hosts, rule=area_rule)
     m.capacity_units_max = pyo.Constraint(
-        m.HOSTS, rule=lambda m, j, f: m.units[j, f] <= idx.units_ub[(j, f)] * m.host[j, f])
+        m.HOSTS, rule=lambda m, j, f: m.units[j, f] <= m.units_cap[j, f] * m.host[j, f])
     lb_hosts = [h for h in idx.hosts if idx.units_lb[h] > 0]
     m.capacity_units_min = pyo.Constraint(
         lb_hosts, rule=lambda m, j, f: m.units[j, f] >= idx.units_lb[(j, f)] * m.host[j, f])

@@ -72,24 +72,26 @@ def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, floa
     return Scales(wsum=wsum, cbar=max(cbar, 1.0), lbar=lbar or 1.0)
 
 
-def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
-                  weight: dict[str, float], walking_limit: dict[str, float]) -> None:
+def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:
     """Add ``m.objective`` and the expression ``m.coverage_score`` (max_coverage) or
     ``m.walk_total`` (the other objectives).
 
-    Standards contribute ``m.standards_penalty`` (shortfalls, always against the primary) and
+    The weights :math:`w_f/D_f` and the tie-break's coefficient are parameters
+    (``m.coverage_weight``, ``m.tie_break``; :mod:`siting.model.parameters`), so a change
+    of demand re-weights the objective without rebuilding it. Standards contribute
+    ``m.standards_penalty`` (shortfalls, always against the primary) and
     ``m.standards_bonus`` (preferred complexes), built by :mod:`siting.model.standards`.
     """
     tau = opts.tie_break
-    sc = objective_scales(idx, opts, weight, walking_limit)
-    cbar, lbar, wsum = sc.cbar, sc.lbar, sc.wsum
-    cw = coverage_weights(idx, weight)
     # one pass over the pairs, with the variables fetched once (the pair sums dominate)
     serve = list(m.serve.values())
     pf, pd_, pc = idx.pair_function, idx.pair_distance, idx.pair_cost
     if opts.objective == "max_coverage":
-        coef = [cw.get(f, 0.0) for f in pf]
-        m.coverage_score = pyo.Expression(expr=sum(c * v for c, v in zip(coef, serve) if c))
+        by_f: dict[str, list] = {}
+        for f, v in zip(pf, serve):
+            by_f.setdefault(f, []).append(v)
+        m.coverage_score = pyo.Expression(expr=sum(
+            m.coverage_weight[f] * sum(vs) for f, vs in by_f.items()))
     else:
         m.walk_total = pyo.Expression(expr=sum(d * v for d, v in zip(pd_, serve) if d))
     if any(pc):
@@ -99,15 +101,15 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
     extra = m.standards_penalty + m.phasing_penalty - m.standards_bonus  # to be minimised
     if opts.objective == "max_coverage":
         extra = extra - m.phasing_early
-        expr = m.coverage_score - (tau * wsum / cbar) * m.capex if tau else m.coverage_score
+        expr = m.coverage_score - m.tie_break * m.capex if tau else m.coverage_score
         m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
     elif opts.objective == "min_cost":
         expr = m.capex + pair_cost
         if tau:
-            expr = expr + (tau * cbar / lbar) * m.walk_total
+            expr = expr + m.tie_break * m.walk_total
         m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)
     else:  # min_distance
         expr = m.walk_total + pair_cost
         if tau:
-            expr = expr + (tau * lbar / cbar) * m.capex
+            expr = expr + m.tie_break * m.capex
         m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)

@@ -10,6 +10,7 @@ the Pyomo constraints stays complete.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,13 @@ class MatrixRows:
     coef: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    coefficients: Callable[[], np.ndarray] | None = None
+    """For coefficients that are values of mutable parameters: computes them afresh."""
+
+    def refresh(self) -> None:
+        """Re-read coefficients that depend on parameters (in place; same rows)."""
+        if self.coefficients is not None:
+            self.coef[:] = self.coefficients()
 
     @property
     def n_rows(self) -> int:

@@ -48,7 +48,7 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
 
     def demand_rule(m, i, f):
         lhs = sum(serve[p] for p in idx.pairs_of_demand[(i, f)])
-        return lhs == idx.demand[(i, f)] if serve_all else lhs <= idx.demand[(i, f)]
+        return lhs == m.demand[i, f] if serve_all else lhs <= m.demand[i, f]
 
     m.service_demand = pyo.Constraint(dem, rule=demand_rule)
     hosts_with_pairs = [h for h in idx.hosts if h in idx.pairs_of_host]
@@ -67,8 +67,8 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
     m.service_existing = pyo.Constraint(ex, rule=existing_rule)
     if opts.single_source:
         m.service_single_source = pyo.Constraint(
-            m.PAIRS, rule=lambda m, p: m.serve[p] == idx.demand[(idx.pair_zone[p],
-                                                                 idx.pair_function[p])]
+            m.PAIRS, rule=lambda m, p: m.serve[p] == m.demand[idx.pair_zone[p],
+                                                              idx.pair_function[p]]
             * m.assign[p])
     if opts.strong_assignment:
         return [strong_assignment_rows(m, idx, hosts_with_pairs)]
@@ -81,19 +81,26 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -
 
     Only where it is not implied: if :math:`d_{if} \ge U_{jf}`, the capacity row already
     gives :math:`\mathrm{serve}_p \le \mathrm{units}_{jf} \le U_{jf}\,\mathrm{host}_{jf}
-    \le d_{if}\,\mathrm{host}_{jf}`.
+    \le d_{if}\,\mathrm{host}_{jf}`. The coefficients follow the demand parameters
+    (``m.demand``); the rows chosen stay when demand changes (a row that became implied is
+    still valid, and one that would now tighten is merely missing).
     """
     serve = list(m.serve.values())
     ub, pdem = idx.units_ub, idx.pair_demand
-    rows, var, coef = [], [], []
+    pz, pf = idx.pair_zone, idx.pair_function
+    var, dem = [], []
     for h in hosts:
         vh, u = m.host[h], ub[h]
         for p in idx.pairs_of_host[h]:
-            d = pdem[p]
-            if d < u:
-                rows.append(p)
+            if pdem[p] < u:
                 var += [serve[p], vh]
-                coef += [1.0, -d]
-    n = len(rows)
-    return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2), var,
-                      np.asarray(coef, dtype=float), np.full(n, -np.inf), np.zeros(n))
+                dem.append(m.demand[pz[p], pf[p]])
+    n = len(dem)
+
+    def coefficients() -> np.ndarray:
+        c = np.ones(2 * n)
+        c[1::2] = -np.fromiter((d.value for d in dem), dtype=float, count=n)
+        return c
+
+    return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2), var, coefficients(),
+                      np.full(n, -np.inf), np.zeros(n), coefficients)

@@ -181,7 +181,8 @@ def build_index(data: ProblemData, opts: ModelOptions,
 
     ex_cap = {k: float(v) for k, v in data.existing_capacity.items()}
     sf_ = pd.MultiIndex.from_arrays([pairs["site_id"], pairs["function"]])
-    keep = sf_.isin(list(host_set | set(ex_cap))) if len(pairs) else np.zeros(0, dtype=bool)
+    keep = (sf_.isin(list(host_set | set(ex_cap))) & (pair_demand > 0) if len(pairs)
+            else np.zeros(0, dtype=bool))  # a pair without demand can carry nothing
     kept = (pairs[keep] if len(pairs) else pairs).assign(
         demand=pair_demand[keep] if len(pairs) else [])
     n_unaggregated = len(kept)

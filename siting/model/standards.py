@@ -28,6 +28,16 @@ class StandardsIndex:
     shortfalls: dict[str, dict] = field(default_factory=dict)
     """shortfall key -> {standard, level, group, group_name, function, required, unit}."""
     complexes: list[str] = field(default_factory=list)
+    allocations: list[tuple[str, str]] = field(default_factory=list)
+    """(community-space shortfall key, space) pairs: which spaces may count towards which
+    group's community service space."""
+
+    def structure(self) -> dict:
+        """Everything but the requirements' amounts: two indexes with equal structures give
+        the same rows, and differ only in right-hand sides and penalty weights."""
+        return {"shortfalls": {k: {f: v for f, v in s.items() if f != "required"}
+                               for k, s in self.shortfalls.items()},
+                "complexes": self.complexes, "allocations": self.allocations}
 
 
 def _groups(data: ProblemData, level: str) -> dict[str, list[str]]:
@@ -46,17 +56,14 @@ def _group_name(data: ProblemData, level: str, g: str) -> str:
     return str(data.zones.at[g, "name"]) if level == "community" else g
 
 
-def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemData,
-                           opts: ModelOptions, std: Standards) -> StandardsIndex:
-    """Declare shortfall, allocation, complex and shared-area variables."""
+def standards_index(idx: ModelIndex, data: ProblemData, std: Standards) -> StandardsIndex:
+    """What each standard requires of which group, before any Pyomo component exists."""
     info = StandardsIndex()
     growth = data.meta.get("demand_growth", {})
     z = data.zones
-    keys: list[str] = []
 
     # community service space: allocation of new gross area to communities or streets
     cs = std.community_space
-    alloc_keys: list[tuple[str, str]] = []
     if cs.enabled:
         reach = data.reach if data.reach is not None else data.pairs
         near = reach[(reach["distance_m"] <= cs.walking_limit_m)
@@ -70,9 +77,8 @@ def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemD
             if req <= have + 1e-9:
                 continue
             key = f"community_space|{g}"
-            keys.append(key)
             spaces = sorted(set().union(*(by_zone.get(i, set()) for i in members)))
-            alloc_keys += [(key, j) for j in spaces]
+            info.allocations += [(key, j) for j in spaces]
             info.shortfalls[key] = {
                 "standard": "community_space", "level": cs.level, "group": g,
                 "group_name": _group_name(data, cs.level, g), "function": "",
@@ -92,7 +98,6 @@ def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemD
             if req <= 0:
                 continue
             key = f"function_minimum[{n}]|{g}"
-            keys.append(key)
             info.shortfalls[key] = {
                 "standard": f"function_minimum:{fs.function}", "level": fs.level, "group": g,
                 "group_name": _group_name(data, fs.level, g), "function": fs.function,
@@ -110,20 +115,28 @@ def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemD
         if cx.one_per_street:
             for st in sorted({str(s) or "(no street)" for s in z["street"]}):
                 key = f"complex_per_street|{st}"
-                keys.append(key)
                 info.shortfalls[key] = {
                     "standard": "complex_per_street", "level": "street", "group": st,
                     "group_name": st, "function": "", "required": 1.0, "unit": "complex",
                     "label": f"one service complex (≥ {cx.min_m2:g} m², ≥ {cx.min_functions} "
                              "functions) per street"}
+    return info
 
-    m.SHORTFALLS = pyo.Set(initialize=keys, ordered=True)
+
+def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, std: Standards,
+                           info: StandardsIndex) -> None:
+    """Declare shortfall, allocation, complex and shared-area variables.
+
+    A shortfall is bounded by its requirement; the bound is set again when the requirement
+    changes (:func:`siting.model.parameters.update_data`)."""
+    cx = std.complexes
+    m.SHORTFALLS = pyo.Set(initialize=list(info.shortfalls), ordered=True)
     m.shortfall = pyo.Var(m.SHORTFALLS, domain=pyo.NonNegativeReals,
                           bounds=lambda _, k: (0.0, info.shortfalls[k]["required"]))
     if std.mode == "hard":
-        for k in keys:
+        for k in m.SHORTFALLS:
             m.shortfall[k].fix(0.0)
-    m.SPACE_ALLOC = pyo.Set(initialize=alloc_keys, dimen=2, ordered=True)
+    m.SPACE_ALLOC = pyo.Set(initialize=info.allocations, dimen=2, ordered=True)
     m.space_alloc = pyo.Var(m.SPACE_ALLOC, domain=pyo.NonNegativeReals)
     m.COMPLEX_SITES = pyo.Set(initialize=info.complexes, ordered=True)
     m.complex = pyo.Var(m.COMPLEX_SITES, domain=pyo.Binary)
@@ -133,12 +146,11 @@ def add_standard_variables(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemD
     m.complex_group = pyo.Var(m.COMPLEX_GROUPS, domain=pyo.Binary)
     m.SHARED = pyo.Set(initialize=sorted(idx.shared), dimen=3, ordered=True)
     m.shared = pyo.Var(m.SHARED, domain=pyo.NonNegativeReals)
-    return info
 
 
 def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemData,
-                             opts: ModelOptions, std: Standards, info: StandardsIndex,
-                             primary_scale: float) -> None:
+                             opts: ModelOptions, std: Standards, info: StandardsIndex
+                             ) -> None:
     r"""Rows of every enabled standard, and the penalty and bonus expressions.
 
     .. math::
@@ -182,7 +194,7 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
     cs_keys = [k for k in m.SHORTFALLS if info.shortfalls[k]["standard"] == "community_space"]
     m.standards_space = pyo.Constraint(
         cs_keys, rule=lambda m, k: sum(m.space_alloc[k, j] for j in alloc_by_key[k])
-        + m.shortfall[k] >= info.shortfalls[k]["required"])
+        + m.shortfall[k] >= m.requirement[k])
 
     # function minimums
     pairs_of_zone_f: dict[tuple, list[int]] = defaultdict(list)
@@ -201,7 +213,7 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
                       and (s["level"] == "city" or space_street.get(j) == s["group"]))
             if s["level"] == "city":
                 lhs = lhs + sum(c for (e, ff), c in ex_cap.items() if ff == f)
-        return coef * lhs + m.shortfall[k] >= s["required"]
+        return coef * lhs + m.shortfall[k] >= m.requirement[k]
 
     fm_keys = [k for k in m.SHORTFALLS if info.shortfalls[k]["standard"]
                .startswith("function_minimum")]
@@ -231,7 +243,7 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
     m.standards_complex_street = pyo.Constraint(
         st_keys, rule=lambda m, k: sum(m.complex[j] for j in m.COMPLEX_SITES
                                        if space_street.get(j) == info.shortfalls[k]["group"])
-        + m.shortfall[k] >= 1)
+        + m.shortfall[k] >= m.requirement[k])
 
     # shared floor area: a function's area can be shared once, whatever the number of
     # partners (the shares of all its pairs together stay within its own area)
@@ -245,8 +257,9 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
         <= idx.area_per_unit[f] * m.units[j, f])
 
     # objective terms
-    pen = std.penalty * primary_scale
+    # (requirements and the primary scale are parameters: :mod:`siting.model.parameters`)
     m.standards_penalty = pyo.Expression(
-        expr=sum(pen / info.shortfalls[k]["required"] * m.shortfall[k] for k in m.SHORTFALLS))
+        expr=sum(std.penalty * m.primary_scale / m.requirement[k] * m.shortfall[k]
+                 for k in m.SHORTFALLS))
     m.standards_bonus = pyo.Expression(
-        expr=sum(cx.bonus * primary_scale * m.complex[j] for j in m.COMPLEX_SITES))
+        expr=sum(cx.bonus * m.primary_scale * m.complex[j] for j in m.COMPLEX_SITES))

@@ -32,6 +32,7 @@ def add_variables(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
                       bounds=lambda _, j, k: (0.0, idx.max_gross[(j, k)]))
     m.host = pyo.Var(m.HOSTS, domain=pyo.Binary)
     dom = pyo.NonNegativeIntegers if opts.integer_units else pyo.NonNegativeReals
+    # the upper bounds below depend on demand: set again by parameters.update_data
     m.units = pyo.Var(m.HOSTS, domain=dom, bounds=lambda _, j, f: (0, idx.units_ub[(j, f)]))
 
     pd_ = idx.pair_demand

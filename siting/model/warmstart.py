@@ -142,6 +142,22 @@ def _has_plan(m: pyo.ConcreteModel) -> bool:
         all(v.value is not None for v in m.serve.values())
 
 
+def _fit_flows(idx, serve: list[float], units: dict) -> None:
+    """Scale flows down, in place, until they fit every demand, unit count and existing
+    capacity: a previous plan carried over to a model whose demand fell (a demand sweep)."""
+    groups = [(idx.pairs_of_demand, idx.demand)]
+    groups.append((idx.pairs_of_host, units))
+    groups.append((idx.pairs_of_existing, idx.existing_capacity))
+    for pairs_of, limit in groups:
+        for key, ps in pairs_of.items():
+            total = sum(serve[p] for p in ps)
+            cap = float(limit.get(key, 0.0))
+            if total > cap:
+                f = cap / total
+                for p in ps:
+                    serve[p] *= f
+
+
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
                  ) -> dict | None:
     """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
@@ -221,8 +237,9 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
             units[h] = min(max(int(round(m.units[h].value or 0.0)), 0), idx.units_ub[h])
             spaces[h[0]].area += idx.area_per_unit[h[1]] * units[h]
         for p in range(idx.n_pairs):
-            v = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
-            serve[p] = v
+            serve[p] = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
+        _fit_flows(idx, serve, units)
+        for p, v in enumerate(serve):
             residual[(pz[p], pf[p])] -= v
         for key in residual:
             residual[key] = max(residual[key], 0.0)

@@ -1,0 +1,146 @@
+"""A built model re-targeted at new demand (:mod:`siting.model.parameters`) solves to the
+optimum of the new data, and the solver's updated HiGHS model is the one a fresh hand-over
+of the same model gives."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+from helpers import brute_force, rng
+from test_bruteforce import random_instance
+
+from siting.config import ModelOptions, SolverOptions, Standards
+from siting.model import build_model
+from siting.model.parameters import update_data
+from siting.model.warmstart import greedy_start
+from siting.solve import Solver
+
+pytestmark = pytest.mark.requires_highs
+
+EXACT = SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60)
+
+
+def rescaled(data, factors: dict[str, float]):
+    """The same problem with each function's demand multiplied by its factor."""
+    f = data.demand.index.get_level_values("function").map(factors).to_numpy(float)
+    return dataclasses.replace(data, demand=data.demand * f)
+
+
+def highs_arrays(solver: Solver) -> dict:
+    lp = solver.highs.getLp()
+    a = lp.a_matrix_
+    return {"cost": np.array(lp.col_cost_), "col_lower": np.array(lp.col_lower_),
+            "col_upper": np.array(lp.col_upper_), "row_lower": np.array(lp.row_lower_),
+            "row_upper": np.array(lp.row_upper_), "offset": np.array([lp.offset_]),
+            "start": np.array(a.start_), "index": np.array(a.index_),
+            "value": np.array(a.value_)}
+
+
+def assert_same_highs_model(updated: Solver, built) -> None:
+    fresh = Solver()
+    fresh.load(built)
+    a, b = highs_arrays(updated), highs_arrays(fresh)
+    for k in a:
+        assert a[k].shape == b[k].shape, k
+        assert np.allclose(a[k], b[k], rtol=1e-12, atol=0), k
+
+
+@pytest.mark.parametrize(("seed", "budget", "factors"), [
+    (31, 200_000, {"f0": 1.7, "f1": 0.45}),
+    (32, 150_000, {"f0": 0.3, "f1": 2.5}),
+    (33, 260_000, {"f0": 1.31, "f1": 1.0}),
+    (34, None, {"f0": 0.5, "f1": 0.5}),
+])
+def test_resolve_after_a_demand_change_matches_enumeration(seed, budget, factors):
+    data = random_instance(seed, 3, 5, 2)
+    opts = ModelOptions(budget=budget, tie_break=0)
+    built = build_model(data, opts)
+    solver = Solver()
+    first = solver.solve(built, EXACT)
+    assert first.objective == pytest.approx(brute_force(data, opts)[0], rel=1e-7, abs=1e-9)
+
+    new = rescaled(data, factors)
+    updated = update_data(built, new)
+    assert updated is not None and updated.model is built.model
+    res = solver.solve(updated, EXACT, warm_start=True)
+    assert res.status == "optimal" and res.handover_s > 0  # coefficients updated, not rebuilt
+    assert res.objective == pytest.approx(brute_force(new, opts)[0], rel=1e-7, abs=1e-9)
+    assert_same_highs_model(solver, updated)
+    assert updated.violations() == []
+    # and back: the first optimum again
+    back = update_data(updated, data)
+    assert solver.solve(back, EXACT, warm_start=True).objective == pytest.approx(
+        first.objective, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_min_cost_single_source_after_a_demand_change_equals_a_fresh_build(seed):
+    """Demand is a coefficient here (serve = d x assign) and scales the tie-break."""
+    data = random_instance(seed, 4, 4, 1)
+    opts = ModelOptions(objective="min_cost", single_source=True)
+    built = build_model(data, opts)
+    solver = Solver()
+    solver.solve(built, EXACT)
+    g = rng(seed)
+    new = rescaled(data, {"f0": float(g.uniform(0.3, 1.0))})
+    updated = update_data(built, new)
+    assert updated is not None
+    res = solver.solve(updated, EXACT, warm_start=True)
+    fresh = Solver().solve(build_model(new, opts), EXACT)
+    assert res.status == fresh.status
+    if fresh.has_solution:
+        assert res.objective == pytest.approx(fresh.objective, rel=1e-7)
+    assert_same_highs_model(solver, updated)
+
+
+def test_update_refuses_a_new_structure_and_leaves_the_model_alone():
+    data = random_instance(31, 3, 5, 2)
+    built = build_model(data, ModelOptions(budget=200_000))
+    before = {k: pyo.value(v) for k, v in built.model.demand.items()}
+    gone = dataclasses.replace(data, demand=data.demand.iloc[1:])  # a demand vanishes
+    assert update_data(built, gone) is None
+    pairs = data.pairs.assign(distance_m=data.pairs["distance_m"] + 1)  # other distances
+    assert update_data(built, dataclasses.replace(data, pairs=pairs)) is None
+    assert {k: pyo.value(v) for k, v in built.model.demand.items()} == before
+
+
+def test_standards_requirements_follow_demand_growth(demo_scenario, demo_data):
+    """A function minimum per population group grows with that group: its requirement,
+    shortfall bound and penalty weight change; the updated HiGHS model equals a fresh
+    hand-over, and the requirement equals a fresh build's."""
+    from siting.data import load_inputs
+    from siting.problem import prepare
+
+    std = Standards.model_validate({"function_minimums": [
+        {"function": "respite_beds", "amount": 3, "per": 1000, "base": "pop_60_plus",
+         "level": "street"}]})
+    s1 = demo_scenario.update(standards=std)
+    s2 = s1.update(demand_growth={"pop_60_plus": 1.3})
+    inputs = load_inputs(s1)
+    d1, d2 = prepare(inputs, s1), prepare(inputs, s2)
+    built = build_model(d1, s1.model, s1.standards)
+    solver = Solver()
+    solver.load(built)
+    old = {k: pyo.value(v) for k, v in built.model.requirement.items()}
+    updated = update_data(built, d2)
+    assert updated is not None
+    fresh = build_model(d2, s2.model, s2.standards)
+    req = {k: pyo.value(v) for k, v in updated.model.requirement.items()}
+    assert req == pytest.approx({k: pyo.value(v) for k, v in fresh.model.requirement.items()})
+    assert req and all(req[k] == pytest.approx(1.3 * old[k]) for k in req)
+    solver._refresh(updated)
+    assert_same_highs_model(solver, updated)
+
+
+def test_greedy_start_carried_over_a_demand_fall_is_feasible():
+    data = random_instance(35, 4, 6, 2)
+    built = build_model(data, ModelOptions(budget=300_000))
+    solver = Solver()
+    assert solver.solve(built, EXACT).has_solution
+    updated = update_data(built, rescaled(data, {"f0": 0.35, "f1": 0.5}))
+    weight = data.functions["weight"].astype(float).to_dict()
+    assert greedy_start(updated, weight, extend=True) is not None
+    assert updated.violations() == []
