@@ -1,9 +1,10 @@
 """Sweep throughput on the demo: runs per minute for rebuild-every-run, persistent re-solve,
-and N local Dask workers; then the shipped 200-point budget ladder end to end.
+and N local Dask workers, for a budget ladder and for a demand ladder (childcare demand rate
+x growth of the 60+ population); then the shipped 200-point budget ladder end to end.
 
     python benchmarks/sweep.py [--points 20] [--workers 2] [--ladder]
 
-Prints lines ``mode=… runs=… seconds=… runs_per_min=…`` and the persistent / rebuild ratio.
+Prints lines ``mode=… runs=… seconds=… runs_per_min=…`` and each persistent / rebuild ratio.
 """
 
 from __future__ import annotations
@@ -38,15 +39,20 @@ def main() -> None:
     ap.add_argument("--ladder", action="store_true", help="also run scenarios/sweeps/budget.yaml")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sweep-spec-"))
-    spec = folder / "sweep.yaml"
-    spec.write_text(f"base: {ROOT / 'scenarios' / 'base.yaml'}\n"
-                    "overrides: {solver: {mip_rel_gap: 0.01, time_limit_s: 60}}\n"
-                    f"parameters:\n  model.budget: {{range: [1e7, 1e8], steps: {args.points}}}\n",
+    head = (f"base: {ROOT / 'scenarios' / 'base.yaml'}\n"
+            "overrides: {solver: {mip_rel_gap: 0.01, time_limit_s: 60}}\nparameters:\n")
+    spec = folder / "budget.yaml"
+    spec.write_text(head + f"  model.budget: {{range: [1e7, 1e8], steps: {args.points}}}\n",
                     encoding="utf-8")
-    rebuild = measure("rebuild", spec, workers=0, persistent=False)
-    persistent = measure("persistent", spec, workers=0, persistent=True)
-    print(f"persistent_vs_rebuild_speedup={rebuild / persistent:.2f}")
-    measure(f"dask_{args.workers}_workers", spec, workers=args.workers)
+    demand = folder / "demand.yaml"
+    demand.write_text(head + "  functions.childcare.demand_rate: "
+                      f"{{range: [3.0, 6.0], steps: {max(2, args.points // 2)}}}\n"
+                      "  demand_growth.pop_60_plus: {values: [1.0, 1.3]}\n", encoding="utf-8")
+    for name, path in (("budget", spec), ("demand", demand)):
+        rebuild = measure(f"{name}_rebuild", path, workers=0, persistent=False)
+        persistent = measure(f"{name}_persistent", path, workers=0, persistent=True)
+        print(f"{name}_persistent_vs_rebuild_speedup={rebuild / persistent:.2f}", flush=True)
+    measure(f"budget_dask_{args.workers}_workers", spec, workers=args.workers)
     if args.ladder:
         measure("budget_ladder_200", ROOT / "scenarios" / "sweeps" / "budget.yaml",
                 workers=args.workers)

@@ -1,9 +1,12 @@
 """The mixed-integer model, built in one readable order.
 
-:func:`build_model` adds sets, variables, expressions, each constraint family (one module
-each: :mod:`~siting.model.siting`, :mod:`~siting.model.capacity`,
-:mod:`~siting.model.service`) and the objective (:mod:`~siting.model.objective`). The order
-matters: families use the capital-cost expression, the objective uses the families' sets.
+:func:`build_model` adds sets, the parameters a sweep may change
+(:mod:`~siting.model.parameters`: demand, unit bounds, weights, standards' requirements),
+variables, expressions, each constraint family (one module each:
+:mod:`~siting.model.siting`, :mod:`~siting.model.capacity`, :mod:`~siting.model.service`,
+:mod:`~siting.model.standards`, :mod:`~siting.model.phasing`) and the objective
+(:mod:`~siting.model.objective`). The order matters: families use the parameters and the
+capital-cost expression, the objective uses the families' sets.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
-from siting.model.objective import add_objective, coverage_weights, objective_scales
+from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
 from siting.model.phasing import add_phasing
 from siting.model.rows import MatrixRows
@@ -108,7 +111,6 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph))
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
-    walking_limit = data.functions["walking_limit_m"].astype(float).to_dict()
     info = standards_index(idx, data, std)
     # 1. sets, parameters and variables
     add_sets(m, idx)
@@ -123,7 +125,7 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     add_capacity_constraints(m, idx, opts)
     matrix_rows = add_service_constraints(m, idx, opts)
     add_budget_constraint(m, idx, opts)
-    scale = objective_scales(idx, opts, weight, walking_limit).primary(opts.objective)
+    scale = pyo.value(m.primary_scale)
     add_standard_constraints(m, idx, data, opts, std, info)
     add_phasing(m, idx, data, opts, ph, info, scale, std.penalty,
                 coverage_weights(idx, weight), hard=std.mode == "hard")

@@ -87,19 +87,22 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -
     """
     serve = list(m.serve.values())
     ub, pdem = idx.units_ub, idx.pair_demand
-    pz, pf = idx.pair_zone, idx.pair_function
-    var, dem = [], []
+    demands = list(m.demand.values())  # in the order of m.DEMANDS
+    key_no = {k: n for n, k in enumerate(m.DEMANDS)}
+    pair_key = [key_no[k] for k in zip(idx.pair_zone, idx.pair_function)]
+    var, key = [], []
     for h in hosts:
         vh, u = m.host[h], ub[h]
         for p in idx.pairs_of_host[h]:
             if pdem[p] < u:
                 var += [serve[p], vh]
-                dem.append(m.demand[pz[p], pf[p]])
-    n = len(dem)
+                key.append(pair_key[p])
+    n, key = len(key), np.asarray(key, dtype=np.int64)
 
     def coefficients() -> np.ndarray:
+        d = np.fromiter((q.value for q in demands), dtype=float, count=len(demands))
         c = np.ones(2 * n)
-        c[1::2] = -np.fromiter((d.value for d in dem), dtype=float, count=n)
+        c[1::2] = -d[key]
         return c
 
     return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2), var, coefficients(),

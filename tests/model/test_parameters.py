@@ -96,6 +96,19 @@ def test_min_cost_single_source_after_a_demand_change_equals_a_fresh_build(seed)
     assert_same_highs_model(solver, updated)
 
 
+def test_a_budget_change_only_rereads_the_budget_row_and_leaves_the_same_model():
+    data = random_instance(36, 3, 5, 2)
+    built = build_model(data, ModelOptions(budget=200_000))
+    solver = Solver()
+    solver.solve(built, EXACT)
+    built.model.budget_limit.set_value(120_000)
+    res = solver.solve(built, EXACT, warm_start=True)
+    assert res.handover_s == 0.0
+    assert res.objective == pytest.approx(
+        brute_force(data, ModelOptions(budget=120_000, tie_break=1e-4))[0], rel=1e-3)
+    assert_same_highs_model(solver, built)
+
+
 def test_update_refuses_a_new_structure_and_leaves_the_model_alone():
     data = random_instance(31, 3, 5, 2)
     built = build_model(data, ModelOptions(budget=200_000))
@@ -144,3 +157,28 @@ def test_greedy_start_carried_over_a_demand_fall_is_feasible():
     weight = data.functions["weight"].astype(float).to_dict()
     assert greedy_start(updated, weight, extend=True) is not None
     assert updated.violations() == []
+
+
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_changed_coefficients_reach_highs_also_when_the_sparsity_changes(fmt):
+    import highspy
+    import scipy.sparse as sp
+
+    from siting.solve import _change_coefficients
+
+    old = sp.csc_array(np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 4.0]])).asformat(fmt)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    c = old.tocsc()
+    h.passModel(3, 2, c.nnz, int(highspy.MatrixFormat.kColwise),
+                int(highspy.ObjSense.kMinimize), 0.0, np.zeros(3), np.zeros(3), np.ones(3),
+                np.zeros(2), np.ones(2), c.indptr.astype(np.int32), c.indices.astype(np.int32),
+                c.data, np.zeros(3, dtype=np.int32))
+    same_pattern = sp.csc_array(np.array([[1.0, 0.0, 5.0], [0.0, 3.0, 4.0]])).asformat(fmt)
+    assert _change_coefficients(h, old, same_pattern, 0) == 1
+    other = sp.csc_array(np.array([[0.0, 7.0, 5.0], [0.0, 3.0, 4.5]])).asformat(fmt)
+    assert _change_coefficients(h, same_pattern, other, 0) == 3
+    lp = h.getLp()
+    got = sp.csc_array((np.array(lp.a_matrix_.value_), np.array(lp.a_matrix_.index_),
+                        np.array(lp.a_matrix_.start_)), shape=(2, 3)).toarray()
+    assert np.array_equal(got, other.toarray())
