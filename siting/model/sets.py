@@ -123,7 +123,8 @@ def build_index(data: ProblemData, opts: ModelOptions,
     std = standards or Standards()
     opt = data.options
     min_size = {o: float(std.min_facility_m2.get(o[1], 0.0)) for o in opt.index}
-    opt = opt[[opt.at[o, "max_gross_m2"] >= min_size[o] - 1e-9 for o in opt.index]]
+    floor = np.fromiter(min_size.values(), dtype=float, count=len(min_size))
+    opt = opt[opt["max_gross_m2"].to_numpy(float) >= floor - 1e-9]
     options = list(opt.index)
     max_gross = dict(zip(options, opt["max_gross_m2"].astype(float)))
     usable = dict(zip(options, opt["usable_factor"].astype(float)))
@@ -152,7 +153,8 @@ def build_index(data: ProblemData, opts: ModelOptions,
              .groupby(["site_id", "function"])["d"].sum())
     hosts, ub, lb = [], {}, {}
     needs = std.function_requirements
-    for (j, f), reachable in reach.items():
+    for j, f, reachable in zip(reach.index.get_level_values(0),
+                               reach.index.get_level_values(1), reach.to_numpy()):
         if any(not bool(data.spaces.at[j, attr]) for attr in needs.get(f, [])):
             continue
         lo = max(umin[f], 1)
@@ -261,9 +263,9 @@ def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set
     rows = in_multi[zf_code]
     order = np.lexsort((site_code[rows], zf_code[rows]))
     zc, sc = zf_code[rows][order], site_code[rows][order]
-    cuts = np.flatnonzero(np.diff(zc)) + 1
-    sites_of = {int(c[0]): tuple(v.tolist()) for c, v in zip(np.split(zc, cuts),
-                                                             np.split(sc, cuts))}
+    starts = [0, *(np.flatnonzero(np.diff(zc)) + 1).tolist()]
+    ends, raw = [*starts[1:], len(zc)], sc.astype(np.int64).tobytes()  # sorted site codes
+    sites_of = {k: raw[8 * a:8 * b] for k, a, b in zip(zc[starts].tolist(), starts, ends)}
     groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
     gid_of_key = np.full(n_zf, None, dtype=object)
     multi = multi[np.argsort(g[multi], kind="stable")]
