@@ -228,3 +228,18 @@ def test_oat_tornado_and_sobol_outputs(tmp_path, quick):
     assert set(w.index) == {"model.budget", "functions.childcare.walking_limit_m"}
     assert w.loc["model.budget", "ST"] > 0  # money moves coverage
     assert (tmp_path / "sobol" / "sobol.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize(("name", "runs"), [("budget", 200), ("demand", 42), ("joint", 80),
+                                             ("tornado", 9)])
+def test_shipped_sweeps_load_and_the_demand_grid_shares_one_structure(name, runs):
+    from siting.config import read_scenario_dict
+    from siting.sweep import plan_jobs, structure_key
+
+    spec = load_sweep(ROOT / "scenarios" / "sweeps" / f"{name}.yaml")
+    assert len(design_points(spec, read_scenario_dict(spec.base))) == runs
+    if name in ("budget", "demand"):
+        from siting.config import Scenario
+
+        keys = {structure_key(Scenario.model_validate(j[2])) for j in plan_jobs(spec)}
+        assert len(keys) == 1
