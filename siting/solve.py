@@ -205,6 +205,7 @@ class Solver:
                         if not v.fixed and id(v) not in col_of]
         self._n_compiled = m
         a, row_lower, row_upper = c.a, c.row_lower, c.row_upper
+        self._blocks = []
         if extra_rows:
             t_rows = time.perf_counter()
             a, row_lower, row_upper = self._append_rows(extra_rows, col_of, n, a,
@@ -230,7 +231,6 @@ class Solver:
     def _append_rows(self, blocks, col_of, n_cols, a, row_lower, row_upper):
         """Add each block's rows to HiGHS and to the checking matrix."""
         mats, los, his = [a], [row_lower], [row_upper]
-        self._blocks = []
         for b in blocks:
             if not b.n_rows:
                 continue
@@ -264,8 +264,12 @@ class Solver:
                 self._refresh_bounds()
             self._param_values = values
             return 0.0
-        with PauseGC():
-            ok = self._update(built)
+        try:
+            with PauseGC():
+                ok = self._update(built)
+        except Exception:
+            self._model = None  # HiGHS may hold part of the update: reload next time
+            raise
         if not ok:  # another structure after all: hand the model over again
             return self.load(built)
         self._built, self._param_values = built, values

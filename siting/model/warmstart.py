@@ -243,7 +243,10 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
             residual[(pz[p], pf[p])] -= v
         for key in residual:
             residual[key] = max(residual[key], 0.0)
-        state["spent"] = float(pyo.value(m.capex))
+        # the cost of the plan as carried over (units trimmed to bounds that fell)
+        state["spent"] = (sum(idx.fixed_cost[sp.option] + idx.cost_per_m2[sp.option] * sp.gross
+                              for sp in spaces.values() if sp.option is not None)
+                          + sum(idx.fitout[h[1]] * n for h, n in units.items()))
     else:
         for key in sorted(idx.existing_capacity):
             assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])

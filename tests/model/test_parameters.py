@@ -182,3 +182,29 @@ def test_changed_coefficients_reach_highs_also_when_the_sparsity_changes(fmt):
     got = sp.csc_array((np.array(lp.a_matrix_.value_), np.array(lp.a_matrix_.index_),
                         np.array(lp.a_matrix_.start_)), shape=(2, 3)).toarray()
     assert np.array_equal(got, other.toarray())
+
+
+def test_one_solver_for_two_models_then_a_demand_update():
+    """A solver keeps nothing of a previous model (its matrix-row blocks included)."""
+    data = random_instance(37, 3, 5, 2)
+    first = build_model(data, ModelOptions(budget=200_000))
+    second = build_model(data, ModelOptions(budget=200_000, strong_assignment=False))
+    assert first.matrix_rows and not second.matrix_rows
+    solver = Solver()
+    solver.solve(first, EXACT)
+    solver.solve(second, EXACT)
+    new = rescaled(data, {"f0": 1.4, "f1": 0.7})
+    updated = update_data(second, new)
+    res = solver.solve(updated, EXACT, warm_start=True)
+    assert res.objective == pytest.approx(
+        brute_force(new, ModelOptions(budget=200_000, tie_break=1e-4))[0], rel=1e-3)
+    assert_same_highs_model(solver, updated)
+
+
+def test_greedy_counts_the_cost_of_the_trimmed_plan():
+    data = random_instance(35, 4, 6, 2)
+    built = build_model(data, ModelOptions(budget=300_000))
+    Solver().solve(built, EXACT)
+    updated = update_data(built, rescaled(data, {"f0": 0.35, "f1": 0.5}))
+    got = greedy_start(updated, data.functions["weight"].astype(float).to_dict(), extend=True)
+    assert got["capex"] == pytest.approx(pyo.value(updated.model.capex), rel=1e-9)
