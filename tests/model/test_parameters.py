@@ -39,6 +39,16 @@ def highs_arrays(solver: Solver) -> dict:
             "value": np.array(a.value_)}
 
 
+def assert_resolve_optimal(solver: Solver, built, data, budget: float):
+    """Re-solve with the solver held; the plan is optimal (up to the tie-break) and HiGHS
+    holds what a fresh hand-over of the model gives."""
+    res = solver.solve(built, EXACT, warm_start=True)
+    best = brute_force(data, ModelOptions(budget=budget, tie_break=1e-4))[0]
+    assert res.objective == pytest.approx(best, rel=1e-3)
+    assert_same_highs_model(solver, built)
+    return res
+
+
 def assert_same_highs_model(updated: Solver, built) -> None:
     fresh = Solver()
     fresh.load(built)
@@ -102,11 +112,7 @@ def test_a_budget_change_only_rereads_the_budget_row_and_leaves_the_same_model()
     solver = Solver()
     solver.solve(built, EXACT)
     built.model.budget_limit.set_value(120_000)
-    res = solver.solve(built, EXACT, warm_start=True)
-    assert res.handover_s == 0.0
-    assert res.objective == pytest.approx(
-        brute_force(data, ModelOptions(budget=120_000, tie_break=1e-4))[0], rel=1e-3)
-    assert_same_highs_model(solver, built)
+    assert assert_resolve_optimal(solver, built, data, 120_000).handover_s == 0.0
 
 
 def test_update_refuses_a_new_structure_and_leaves_the_model_alone():
@@ -194,11 +200,7 @@ def test_one_solver_for_two_models_then_a_demand_update():
     solver.solve(first, EXACT)
     solver.solve(second, EXACT)
     new = rescaled(data, {"f0": 1.4, "f1": 0.7})
-    updated = update_data(second, new)
-    res = solver.solve(updated, EXACT, warm_start=True)
-    assert res.objective == pytest.approx(
-        brute_force(new, ModelOptions(budget=200_000, tie_break=1e-4))[0], rel=1e-3)
-    assert_same_highs_model(solver, updated)
+    assert_resolve_optimal(solver, update_data(second, new), new, 200_000)
 
 
 def test_greedy_counts_the_cost_of_the_trimmed_plan():
