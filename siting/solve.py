@@ -11,8 +11,8 @@ change only re-reads the bounds of the rows holding it (``m.budget_limit``); aft
 parameter changed (demand, weights: :mod:`siting.model.parameters`) the model is compiled
 again and only the matrix entries, costs and bounds that differ are changed in HiGHS. A
 re-solve can be warm-started from the previous plan or from any values set on the model's
-variables (a constructive plan). Integer values alone are enough: HiGHS fixes them and solves an LP for the
-continuous variables.
+variables (a constructive plan). Integer values alone are enough: HiGHS fixes them and
+solves an LP for the continuous variables.
 
 The solver is chosen here and only here. :func:`solve` never raises for an infeasible or
 stopped solve: it returns a :class:`SolveResult` saying what happened, and loads variable
