@@ -1,6 +1,7 @@
 """Sweep throughput on the demo: runs per minute for rebuild-every-run, persistent re-solve,
-and N local Dask workers, for a budget ladder and for a demand ladder (childcare demand rate
-x growth of the 60+ population); then the shipped 200-point budget ladder end to end.
+and N local Dask workers, for a budget ladder, a demand ladder (childcare demand rate x growth
+of the 60+ population) and a price ladder (conversion x renovation cost multipliers); then the
+shipped 200-point budget ladder end to end.
 
     python benchmarks/sweep.py [--points 20] [--workers 2] [--ladder]
 
@@ -48,7 +49,12 @@ def main() -> None:
     demand.write_text(head + "  functions.childcare.demand_rate: "
                       f"{{range: [3.0, 6.0], steps: {max(2, args.points // 2)}}}\n"
                       "  demand_growth.pop_60_plus: {values: [1.0, 1.3]}\n", encoding="utf-8")
-    for name, path in (("budget", spec), ("demand", demand)):
+    cost = folder / "cost.yaml"
+    cost.write_text(head + "  channels.convert.cost_multiplier: "
+                    f"{{range: [0.7, 1.5], steps: {max(2, args.points // 2)}}}\n"
+                    "  channels.renovate.cost_multiplier: {values: [1.0, 1.3]}\n",
+                    encoding="utf-8")
+    for name, path in (("budget", spec), ("demand", demand), ("cost", cost)):
         rebuild = measure(f"{name}_rebuild", path, workers=0, persistent=False)
         persistent = measure(f"{name}_persistent", path, workers=0, persistent=True)
         print(f"{name}_persistent_vs_rebuild_speedup={rebuild / persistent:.2f}", flush=True)

@@ -19,10 +19,11 @@ suggestion. Every finished run is written at once, atomically, to ``OUT/runs/<id
 running it again skips them. ``OUT/results.parquet`` and ``results.csv`` hold one row per run.
 
 Runs that differ only in ``model.budget``, demand rates (``functions.<f>.demand_rate``),
-demand growth (``demand_growth.<group>``) or priority weights share one built model: each chunk
-of runs builds it once, then changes its parameters (:mod:`siting.model.parameters`) and
-re-solves persistently, warm-started from the previous run (:func:`siting.solve.solve`). Any
-other change (walking limits, channels, costs, standards) rebuilds the model.
+demand growth (``demand_growth.<group>``), priority weights or prices (channel cost
+multipliers and costs, fit-out) share one built model: each chunk of runs builds it once,
+then changes its parameters (:mod:`siting.model.parameters`) and re-solves persistently,
+warm-started from the previous run (:func:`siting.solve.solve`). Any other change (walking
+limits, channels enabled, areas, standards) rebuilds the model.
 """
 
 from __future__ import annotations
@@ -239,15 +240,19 @@ def run_id(scenario: Scenario) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-#: Function fields that only change the model's parameters (:mod:`siting.model.parameters`).
-PARAMETER_FUNCTION_FIELDS = ("demand_rate", "weight")
+#: Catalogue fields that only change the model's parameters (:mod:`siting.model.parameters`)
+#: or nothing in the model at all (opex is reported, not optimised).
+PARAMETER_FIELDS = {"functions": ("demand_rate", "weight", "fitout_cost_per_unit",
+                                  "opex_per_unit_year"),
+                    "channels": ("cost_multiplier", "cost_per_m2", "fixed_cost")}
 
 
 def structure_key(scenario: Scenario, parameters: bool = True) -> str:
     """Runs with equal keys can share one built model.
 
     They may differ in the budget value and, with ``parameters``, in what only changes the
-    model's parameters: demand rates, demand growth and priority weights. Whether a changed
+    model's parameters: demand rates, demand growth, priority weights and prices (channel
+    costs and multipliers, fit-out, opex). Whether a changed
     demand really keeps the structure (no demand appears or vanishes) is checked on the data
     when the run comes (:func:`siting.model.parameters.update_data`); if not, it rebuilds.
     """
@@ -256,9 +261,10 @@ def structure_key(scenario: Scenario, parameters: bool = True) -> str:
     d["model"]["budget"] = d["model"]["budget"] is not None
     if parameters:
         d["demand_growth"] = {}
-        for ov in d.get("functions", {}).values():
-            for name in PARAMETER_FUNCTION_FIELDS:
-                ov.pop(name, None)
+        for table, fields in PARAMETER_FIELDS.items():
+            for ov in d.get(table, {}).values():
+                for name in fields:
+                    ov.pop(name, None)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
@@ -301,8 +307,8 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
     """Solve a list of (run id, point, resolved scenario dict); write each run as it ends.
 
     Consecutive runs with the same model structure reuse one built model: a budget change
-    sets one parameter; a change of demand rates, demand growth or weights recomputes the
-    data from the inputs already read and re-targets the model at them
+    sets one parameter; a change of demand rates, demand growth, weights or prices recomputes
+    the data from the inputs already read and re-targets the model at them
     (:func:`siting.model.parameters.update_data`), or rebuilds if the structure changed
     after all. The chunk starts from a fresh model, so results do not depend on which worker
     ran which chunk.

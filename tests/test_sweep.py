@@ -156,6 +156,20 @@ def test_demand_rate_and_growth_runs_reuse_one_model_and_equal_rebuilds(tmp_path
     assert (t0["status"] == "optimal").all() and not t0["persistent"].any()
 
 
+def test_cost_overrun_runs_reprice_one_model(tmp_path, quick):
+    spec = sweep_file(tmp_path, quick, "parameters:\n"
+                      "  channels.convert.cost_multiplier: {values: [0.8, 1.3]}\n"
+                      "  channels.renovate.cost_multiplier: {values: [1.0, 1.5]}\n"
+                      "  model.budget: {values: [1.2e7]}\n")
+    table = run_sweep(spec, tmp_path / "p", workers=0, progress=False)
+    assert (table["status"] == "optimal").all() and table["persistent"].sum() == 3
+    rebuilt = run_sweep(spec, tmp_path / "r", workers=0, persistent=False, progress=False)
+    a = table.set_index("run_id").sort_index()
+    b = rebuilt.set_index("run_id").sort_index()
+    assert np.allclose(a["weighted_coverage"], b["weighted_coverage"], atol=1e-6)
+    assert np.allclose(a["capex"], b["capex"], rtol=1e-6)
+
+
 def test_rerun_skips_finished_runs(ladder):
     spec, out, table = ladder
     stamps = {f.name: f.stat().st_mtime_ns for f in (out / "runs").glob("*.json")}

@@ -1,7 +1,7 @@
 """The numbers a sweep may change without rebuilding the model.
 
-Demand (demand rates, demand growth) and priority weights reach the model through a few
-numbers only; they are Pyomo mutable parameters, declared here and nowhere else:
+Demand (demand rates, demand growth), priority weights and construction prices reach the model
+through a few numbers only; they are Pyomo mutable parameters, declared here and nowhere else:
 
 * ``demand[i,f]`` — :math:`d_{if}` of every demand with pairs: right-hand side of
   ``service_demand``, coefficient of ``service_single_source`` and of the
@@ -12,7 +12,9 @@ numbers only; they are Pyomo mutable parameters, declared here and nowhere else:
 * ``tie_break`` — the secondary term's coefficient (its scales :math:`\\bar C`, :math:`\\bar L`
   depend on the demand) and ``primary_scale`` — the scale S of standards' penalties;
 * ``requirement[s]`` — the amount :math:`r_s` each standard requires (function minimums grow
-  with their population group).
+  with their population group);
+* ``fixed_cost[j,k]``, ``cost_per_m2[j,k]``, ``fitout_cost[f]`` — the prices in the capital
+  cost :math:`C` (:func:`siting.model.siting.capex_expression`; cost overruns, subsidies).
 
 Variable bounds that depend on them (``serve`` ≤ d, ``units`` ≤ U, shortfall ≤ r) are set
 on the variables. The budget is a parameter of its own (``budget_limit``,
@@ -44,7 +46,10 @@ if TYPE_CHECKING:
     from siting.model import BuiltModel
 
 #: ModelIndex fields that are values of the parameters above (may change on an update).
-PARAMETER_FIELDS = ("demand", "pair_demand", "units_ub", "max_capex", "zone_groups")
+PARAMETER_FIELDS = ("demand", "pair_demand", "units_ub", "max_capex", "zone_groups",
+                    "fixed_cost", "cost_per_m2", "fitout")
+#: Columns of the options and channels tables that only change parameters (prices).
+PRICE_COLUMNS = ("cost_per_m2", "fixed_cost", "cost_multiplier")
 
 
 def parameter_values(idx: ModelIndex, info: StandardsIndex, data: ProblemData,
@@ -64,6 +69,9 @@ def parameter_values(idx: ModelIndex, info: StandardsIndex, data: ProblemData,
         "tie_break": tie,
         "primary_scale": sc.primary(opts.objective),
         "requirement": {k: s["required"] for k, s in info.shortfalls.items()},
+        "fixed_cost": dict(idx.fixed_cost),
+        "cost_per_m2": dict(idx.cost_per_m2),
+        "fitout_cost": {f: idx.fitout[f] for f in data.functions.index},
     }
 
 
@@ -79,6 +87,9 @@ def add_parameters(m: pyo.ConcreteModel, idx: ModelIndex, info: StandardsIndex,
     m.primary_scale = pyo.Param(mutable=True, initialize=v["primary_scale"])
     m.requirement = pyo.Param(list(info.shortfalls), mutable=True,
                               initialize=v["requirement"])
+    m.fixed_cost = pyo.Param(m.OPTIONS, mutable=True, initialize=v["fixed_cost"])
+    m.cost_per_m2 = pyo.Param(m.OPTIONS, mutable=True, initialize=v["cost_per_m2"])
+    m.fitout_cost = pyo.Param(m.FUNCTIONS, mutable=True, initialize=v["fitout_cost"])
 
 
 def structure_difference(a: ModelIndex, b: ModelIndex) -> str | None:
@@ -101,13 +112,18 @@ def structure_difference(a: ModelIndex, b: ModelIndex) -> str | None:
 _SAME_FRAMES = ("zones", "spaces", "existing", "channels", "options", "pairs", "reach")
 
 
+def _without_prices(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if df is None else df.drop(columns=[c for c in PRICE_COLUMNS if c in df])
+
+
 def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
     """Re-target ``built`` at ``data`` by changing parameter values only.
 
     Returns the updated model (the same Pyomo model, with a new index), or ``None`` when
-    ``data`` needs another model: different spaces, channels, distances or pairs, a demand
-    that appears or vanishes, other merged communities or standards' groups, or a phased
-    plan. The Pyomo model is changed in place only when the update succeeds.
+    ``data`` needs another model: different spaces, channels (other than their prices),
+    distances or pairs, a demand that appears or vanishes, other merged communities or
+    standards' groups, or a phased plan. The Pyomo model is changed in place only when the
+    update succeeds.
     """
     if built.phasing.enabled:
         return None
@@ -116,6 +132,8 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
         return None
     for name in _SAME_FRAMES:
         x, y = getattr(old, name), getattr(data, name)
+        if name in ("channels", "options"):
+            x, y = _without_prices(x), _without_prices(y)
         if (x is None) != (y is None) or (x is not None and not x.equals(y)):
             return None
     if (old.functions.index.tolist() != data.functions.index.tolist()
@@ -132,7 +150,8 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
         return None
     m = built.model
     v = parameter_values(idx, info, data, opts)
-    for name in ("demand", "units_cap", "coverage_weight", "requirement"):
+    for name in ("demand", "units_cap", "coverage_weight", "requirement", "fixed_cost",
+                 "cost_per_m2", "fitout_cost"):
         m.component(name).store_values(v[name])
     m.tie_break.set_value(v["tie_break"])
     m.primary_scale.set_value(v["primary_scale"])

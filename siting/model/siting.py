@@ -13,10 +13,13 @@ def capex_expression(m: pyo.ConcreteModel, idx: ModelIndex) -> pyo.Expression:
 
     .. math:: C = \sum_{o\in O} (F_o\,\mathrm{build}_o + c_o\,\mathrm{gross}_o)
                 + \sum_{(j,f)\in H} c^{fit}_f\,\mathrm{units}_{jf}
+
+    The prices are parameters (:mod:`siting.model.parameters`): a cost sweep re-prices a
+    built model instead of rebuilding it.
     """
-    return (sum(idx.fixed_cost[o] * m.build[o] + idx.cost_per_m2[o] * m.gross[o]
+    return (sum(m.fixed_cost[o] * m.build[o] + m.cost_per_m2[o] * m.gross[o]
                 for o in idx.options)
-            + sum(idx.fitout[f] * m.units[j, f] for j, f in idx.hosts))
+            + sum(m.fitout_cost[f] * m.units[j, f] for j, f in idx.hosts))
 
 
 def add_siting_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:

@@ -86,6 +86,27 @@ def test_resolve_after_a_demand_change_matches_enumeration(seed, budget, factors
         first.objective, rel=1e-7, abs=1e-9)
 
 
+@pytest.mark.parametrize(("seed", "channel", "fitout"), [(51, 1.3, 0.6), (52, 0.7, 1.5),
+                                                         (53, 1.0, 0.0)])
+def test_resolve_after_a_price_change_matches_enumeration(seed, channel, fitout):
+    """Channel prices (a cost overrun) and fit-out costs are parameters too."""
+    data = random_instance(seed, 3, 5, 2)
+    opts = ModelOptions(budget=220_000, tie_break=0)
+    built = build_model(data, opts)
+    solver = Solver()
+    solver.solve(built, EXACT)
+    options = data.options.assign(cost_per_m2=data.options["cost_per_m2"] * channel,
+                                  fixed_cost=data.options["fixed_cost"] * channel)
+    functions = data.functions.assign(
+        fitout_cost_per_unit=data.functions["fitout_cost_per_unit"] * fitout)
+    new = dataclasses.replace(data, options=options, functions=functions)
+    updated = update_data(built, new)
+    assert updated is not None
+    res = solver.solve(updated, EXACT, warm_start=True)
+    assert res.objective == pytest.approx(brute_force(new, opts)[0], rel=1e-7, abs=1e-9)
+    assert_same_highs_model(solver, updated)
+
+
 @pytest.mark.parametrize("seed", [41, 42, 43])
 def test_min_cost_single_source_after_a_demand_change_equals_a_fresh_build(seed):
     """Demand is a coefficient here (serve = d x assign) and scales the tie-break."""
