@@ -158,6 +158,35 @@ def _fit_flows(idx, serve: list[float], units: dict) -> None:
                     serve[p] *= f
 
 
+def _space_cost(idx, j: str, sp: _Space, units: dict) -> float:
+    """Capital cost of space j as held: channel at its area, plus fit-out of its units."""
+    return (idx.fixed_cost[sp.option] + idx.cost_per_m2[sp.option] * sp.gross
+            + sum(idx.fitout[h[1]] * units[h] for h in idx.hosts_of.get(j, [])))
+
+
+def _drop_until_affordable(idx, cw: dict, spaces: dict, units: dict, serve: list[float],
+                           budget: float) -> None:
+    """Close the spaces of a carried-over plan that serve least per yuan until it fits the
+    budget (prices rose, or the budget fell, since the plan was made)."""
+    cost = {j: _space_cost(idx, j, sp, units) for j, sp in spaces.items() if sp.option}
+    total = sum(cost.values())
+    if total <= budget + 1e-6 * max(budget, 1.0):
+        return
+    value = dict.fromkeys(cost, 0.0)
+    for h, ps in idx.pairs_of_host.items():
+        if h[0] in value:
+            value[h[0]] += cw.get(h[1], 0.0) * sum(serve[p] for p in ps)
+    for j in sorted(cost, key=lambda j: (value[j] / max(cost[j], 1e-9), j)):
+        if total <= budget + 1e-6 * max(budget, 1.0):
+            break
+        total -= cost[j]
+        spaces[j] = _Space()
+        for h in idx.hosts_of.get(j, []):
+            units[h] = 0
+            for p in idx.pairs_of_host.get(h, []):
+                serve[p] = 0.0
+
+
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
                  ) -> dict | None:
     """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
@@ -181,9 +210,10 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     space just opened, which are re-evaluated). Existing facilities first serve the nearest
     demand up to their capacity.
 
-    With ``extend``, and a plan already on the model that fits the current budget (the
-    previous point of a budget ladder), the construction goes on from that plan instead of
-    from nothing, so the start is never worse than the previous plan.
+    With ``extend`` and a plan already on the model (the previous run of a sweep), the
+    construction goes on from that plan instead of from nothing: units trimmed to bounds
+    that fell and flows to demand that fell; if it no longer fits the budget (prices rose,
+    or the budget fell), the spaces serving least per yuan are closed until it does.
 
     Returns ``None`` (and sets nothing) when the model is not a max-coverage model this
     construction applies to (``n_spaces`` fixed, single sourcing). Otherwise sets
@@ -225,8 +255,8 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     spaces = {j: _Space() for j in idx.spaces}
     units = {h: 0 for h in idx.hosts}
     state = {"spent": 0.0, "open": 0}
-    if extend and _has_plan(m) and pyo.value(m.capex) <= budget + 1e-6 * max(budget, 1.0):
-        # go on from the plan held by the model (the previous solve of a budget ladder)
+    if extend and _has_plan(m):
+        # go on from the plan held by the model (the previous run of a sweep)
         for o in idx.options:
             if m.build[o].value > 0.5:
                 sp = spaces[o[0]]
@@ -239,14 +269,14 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         for p in range(idx.n_pairs):
             serve[p] = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
         _fit_flows(idx, serve, units)
+        _drop_until_affordable(idx, cw, spaces, units, serve, budget)
         for p, v in enumerate(serve):
             residual[(pz[p], pf[p])] -= v
         for key in residual:
             residual[key] = max(residual[key], 0.0)
-        # the cost of the plan as carried over (units trimmed to bounds that fell)
-        state["spent"] = (sum(idx.fixed_cost[sp.option] + idx.cost_per_m2[sp.option] * sp.gross
-                              for sp in spaces.values() if sp.option is not None)
-                          + sum(idx.fitout[h[1]] * n for h, n in units.items()))
+        state["open"] = sum(sp.option is not None for sp in spaces.values())
+        state["spent"] = sum(_space_cost(idx, j, sp, units) for j, sp in spaces.items()
+                             if sp.option is not None)
     else:
         for key in sorted(idx.existing_capacity):
             assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])

@@ -231,3 +231,22 @@ def test_greedy_counts_the_cost_of_the_trimmed_plan():
     updated = update_data(built, rescaled(data, {"f0": 0.35, "f1": 0.5}))
     got = greedy_start(updated, data.functions["weight"].astype(float).to_dict(), extend=True)
     assert got["capex"] == pytest.approx(pyo.value(updated.model.capex), rel=1e-9)
+
+
+@pytest.mark.parametrize("how", ["prices rise", "budget falls"])
+def test_greedy_start_closes_spaces_until_the_carried_plan_is_affordable(how):
+    data = random_instance(38, 4, 6, 2)
+    built = build_model(data, ModelOptions(budget=300_000))
+    Solver().solve(built, EXACT)
+    spent = pyo.value(built.model.capex)
+    if how == "prices rise":
+        options = data.options.assign(cost_per_m2=data.options["cost_per_m2"] * 2.5,
+                                      fixed_cost=data.options["fixed_cost"] * 2.5)
+        built = update_data(built, dataclasses.replace(data, options=options))
+        assert pyo.value(built.model.capex) > 300_000  # the carried plan no longer fits
+    else:
+        built.model.budget_limit.set_value(0.5 * spent)
+    got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True)
+    assert 0 < got["coverage_score"] and got["capex"] == pytest.approx(
+        pyo.value(built.model.capex), rel=1e-9)
+    assert built.violations() == []
