@@ -167,7 +167,9 @@ def test_cost_overrun_runs_reprice_one_model(tmp_path, quick):
     a = table.set_index("run_id").sort_index()
     b = rebuilt.set_index("run_id").sort_index()
     assert np.allclose(a["weighted_coverage"], b["weighted_coverage"], atol=1e-6)
-    assert np.allclose(a["capex"], b["capex"], rtol=1e-6)
+    # both within the 1e-6 gap asked for (capex alone is only the tie-break, not pinned down)
+    assert np.allclose(a["objective"], b["objective"], rtol=2e-6)
+    assert (a["capex"] <= 1.2e7 + 1e-3).all()
 
 
 def test_rerun_skips_finished_runs(ladder):
