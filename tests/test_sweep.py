@@ -144,8 +144,8 @@ def test_demand_rate_and_growth_runs_reuse_one_model_and_equal_rebuilds(tmp_path
     rebuilt = run_sweep(spec, tmp_path / "r", workers=0, persistent=False, progress=False)
     a = table.set_index("run_id").sort_index()
     b = rebuilt.set_index("run_id").sort_index()
-    for col in ("weighted_coverage", "coverage_childcare", "coverage_meal_point"):
-        assert np.allclose(a[col], b[col], atol=1e-6), col
+    assert np.allclose(a["weighted_coverage"], b["weighted_coverage"], atol=1e-6)
+    assert np.allclose(a["objective"], b["objective"], rtol=2e-6)  # both within the gap
     # more demand for the same places: a lower share covered
     cc = a.groupby("functions.childcare.demand_rate")["coverage_childcare"].mean()
     assert cc.is_monotonic_decreasing and cc.iloc[0] > cc.iloc[-1]
