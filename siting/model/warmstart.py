@@ -165,26 +165,60 @@ def _space_cost(idx, j: str, sp: _Space, units: dict) -> float:
 
 
 def _drop_until_affordable(idx, cw: dict, spaces: dict, units: dict, serve: list[float],
-                           budget: float) -> None:
+                           budget: float) -> set:
     """Close the spaces of a carried-over plan that serve least per yuan until it fits the
-    budget (prices rose, or the budget fell, since the plan was made)."""
+    budget (prices rose, or the budget fell, since the plan was made); return them."""
     cost = {j: _space_cost(idx, j, sp, units) for j, sp in spaces.items() if sp.option}
     total = sum(cost.values())
-    if total <= budget + 1e-6 * max(budget, 1.0):
-        return
+    slack = 1e-6 + 1e-9 * budget  # the solver's own feasibility check (siting.solve)
+    dropped: set = set()
+    if total <= budget + slack:
+        return dropped
     value = dict.fromkeys(cost, 0.0)
     for h, ps in idx.pairs_of_host.items():
         if h[0] in value:
             value[h[0]] += cw.get(h[1], 0.0) * sum(serve[p] for p in ps)
     for j in sorted(cost, key=lambda j: (value[j] / max(cost[j], 1e-9), j)):
-        if total <= budget + 1e-6 * max(budget, 1.0):
+        if total <= budget + slack:
             break
         total -= cost[j]
+        dropped.add(j)
         spaces[j] = _Space()
         for h in idx.hosts_of.get(j, []):
             units[h] = 0
             for p in idx.pairs_of_host.get(h, []):
                 serve[p] = 0.0
+    return dropped
+
+
+def _settle_standards(m: pyo.ConcreteModel, idx, spaces: dict, units: dict,
+                      dropped: set) -> None:
+    """Standards' variables the construction does not decide, where a carried-over plan
+    holds values: a space closed, or closed and opened again (``dropped``), is no complex and
+    shares or allocates no area; floor area shared at an open space stays within its
+    (possibly trimmed) units. Unset values stay unset (HiGHS completes them)."""
+    closed = dropped | {j for j, sp in spaces.items() if sp.option is None}
+
+    def zero(var, keys):
+        for k in keys:
+            if var[k].value is not None:
+                var[k].set_value(0, skip_validation=True)
+
+    zero(m.complex, [j for j in m.COMPLEX_SITES if j in closed])
+    zero(m.complex_group, [k for k in m.COMPLEX_GROUPS if k[0] in closed])
+    zero(m.space_alloc, [k for k in m.SPACE_ALLOC if k[1] in closed])
+    zero(m.shared, [k for k in m.SHARED if k[0] in closed])
+    by_host: dict[tuple, list] = {}
+    for k in m.SHARED:
+        if k[0] not in closed and m.shared[k].value is not None:
+            by_host.setdefault((k[0], k[1]), []).append(k)
+            by_host.setdefault((k[0], k[2]), []).append(k)
+    for (j, f), keys in by_host.items():  # sum of shares within a_f x units (scaled down)
+        total = sum(m.shared[k].value for k in keys)
+        cap = idx.area_per_unit[f] * units.get((j, f), 0)
+        if total > cap:
+            for k in keys:
+                m.shared[k].set_value(m.shared[k].value * cap / total, skip_validation=True)
 
 
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
@@ -255,6 +289,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     spaces = {j: _Space() for j in idx.spaces}
     units = {h: 0 for h in idx.hosts}
     state = {"spent": 0.0, "open": 0}
+    dropped: set = set()
     if extend and _has_plan(m):
         # go on from the plan held by the model (the previous run of a sweep)
         for o in idx.options:
@@ -269,7 +304,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         for p in range(idx.n_pairs):
             serve[p] = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
         _fit_flows(idx, serve, units)
-        _drop_until_affordable(idx, cw, spaces, units, serve, budget)
+        dropped = _drop_until_affordable(idx, cw, spaces, units, serve, budget)
         for p, v in enumerate(serve):
             residual[(pz[p], pf[p])] -= v
         for key in residual:
@@ -361,5 +396,6 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         m.host[h].set_value(1 if units[h] > 0 else 0)
     for p, v in enumerate(serve):
         m.serve[p].set_value(v, skip_validation=True)
+    _settle_standards(m, idx, spaces, units, dropped)
     score = sum(cw.get(pf[p], 0.0) * v for p, v in enumerate(serve))
     return {"coverage_score": score, "capex": state["spent"], "spaces": state["open"]}

@@ -250,3 +250,25 @@ def test_greedy_start_closes_spaces_until_the_carried_plan_is_affordable(how):
     assert 0 < got["coverage_score"] and got["capex"] == pytest.approx(
         pyo.value(built.model.capex), rel=1e-9)
     assert built.violations() == []
+
+
+def test_carried_plan_with_complexes_and_shared_area_stays_a_plan_after_closing_spaces():
+    """A space closed (or closed and opened again) to fit the budget is no complex and shares
+    no area any more; the start passes every row and the solver takes it as a plan."""
+    std = Standards.model_validate({
+        "complexes": {"enabled": True, "min_m2": 10, "min_functions": 2,
+                      "core_groups": {"a": ["f0"], "b": ["f1"]}, "min_core_groups": 1,
+                      "bonus": 0.01},
+        "shared_use": [{"functions": ["f0", "f1"], "factor": 1.0}]})
+    data = random_instance(35, 4, 6, 2)
+    built = build_model(data, ModelOptions(budget=300_000), std)
+    solver = Solver()
+    solver.solve(built, EXACT)
+    assert sum(v.value > 0.5 for v in built.model.complex.values()) >= 2
+    for mult in (2.5, 0.6, 1.8):
+        options = data.options.assign(cost_per_m2=data.options["cost_per_m2"] * mult,
+                                      fixed_cost=data.options["fixed_cost"] * mult)
+        built = update_data(built, dataclasses.replace(data, options=options))
+        greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True)
+        assert built.violations() == []
+        assert solver.solve(built, EXACT, warm_start=True).first_plan_s == 0.0
