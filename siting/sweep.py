@@ -285,7 +285,9 @@ def _row(point: dict, summary: dict | None, status: str, reason: str, seconds: f
                 "persistent": reused})
     if summary is not None:
         row.update({"mip_gap": summary["mip_gap"], "objective": summary["objective"],
-                    "capex": summary["total_capex"], "n_sites": summary["n_sites"],
+                    "capex": summary["total_capex"],
+                    "opex_per_year": summary["total_opex_per_year"],
+                    "n_sites": summary["n_sites"],
                     "weighted_coverage": summary["weighted_coverage"],
                     "n_shortfalls": len(summary.get("shortfalls", []))})
         for f, d in summary["functions"].items():

@@ -113,6 +113,7 @@ def test_sweep_writes_tidy_results_and_figures(ladder):
     assert (table["status"] == "optimal").all()
     assert table["weighted_coverage"].is_monotonic_increasing  # exact solves: more money helps
     assert (table["capex"] <= table["model.budget"] + 1e-6).all()
+    assert (table["opex_per_year"] > 0).all()
     assert table["persistent"].sum() == 5  # one build, five budget re-solves
     disk = pd.read_parquet(out / "results.parquet")
     assert len(disk) == 6 and set(disk["run_id"]) == set(table["run_id"])
