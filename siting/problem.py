@@ -8,7 +8,7 @@ come together. :class:`ProblemData` is also built directly (without files or geo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -273,6 +273,23 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
                        reach=reach,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
                        meta=meta)
+
+
+def with_parameters(data: ProblemData, inputs: Inputs, scenario: Scenario) -> ProblemData:
+    """:func:`prepare` for a scenario that differs from the one ``data`` was prepared for
+    only in parameters (demand rates, demand growth, weights, prices): the catalogues, options
+    and demand are computed again; zones, spaces, distances and pairs are kept.
+
+    The pairs hold only zones with demand: if the new demand is positive elsewhere than the
+    old, they are not the new scenario's, and :func:`siting.model.parameters.update_data`
+    refuses the result (the caller prepares afresh).
+    """
+    functions = apply_function_overrides(inputs.functions, scenario)
+    channels = apply_channel_overrides(inputs.channels, scenario)
+    meta = {**data.meta, "demand_growth": dict(scenario.demand_growth)}
+    return replace(data, functions=functions, channels=channels,
+                   options=eligible_options(data.spaces, channels),
+                   demand=compute_demand(data.zones, functions, scenario), meta=meta)
 
 
 def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions: pd.DataFrame,

@@ -310,7 +310,8 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
 
     Consecutive runs with the same model structure reuse one built model: a budget change
     sets one parameter; a change of demand rates, demand growth, weights or prices recomputes
-    the data from the inputs already read and re-targets the model at them
+    the demand and prices from the inputs already read (keeping distances and pairs,
+    :func:`siting.problem.with_parameters`) and re-targets the model at them
     (:func:`siting.model.parameters.update_data`), or rebuilds if the structure changed
     after all. The chunk starts from a fresh model, so results do not depend on which worker
     ran which chunk.
@@ -318,7 +319,7 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
     from siting.data import load_inputs
     from siting.model import build_model
     from siting.model.parameters import update_data
-    from siting.problem import prepare
+    from siting.problem import prepare, with_parameters
     from siting.run import plan_problem
     from siting.solve import new_solver
 
@@ -335,7 +336,7 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
             hit = cache.get(key) if persistent and not scenario.phasing.enabled else None
             inputs = hit.inputs if hit is not None else None
             if hit is not None and hit.data_key != data_key:
-                data = prepare(hit.inputs, scenario)
+                data = with_parameters(hit.data, hit.inputs, scenario)
                 built = update_data(hit.built, data)
                 if built is None:  # the demand changed the structure: build anew below
                     hit = None

@@ -272,3 +272,26 @@ def test_carried_plan_with_complexes_and_shared_area_stays_a_plan_after_closing_
         greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True)
         assert built.violations() == []
         assert solver.solve(built, EXACT, warm_start=True).first_plan_s == 0.0
+
+
+def test_with_parameters_equals_prepare_for_a_parameter_change(demo_scenario):
+    """Sweeps re-derive demand and prices without recomputing distances: the result is the
+    data ``prepare`` gives for the new scenario."""
+    from siting.config import Scenario
+    from siting.data import load_inputs
+    from siting.problem import prepare, with_parameters
+
+    raw = demo_scenario.model_dump(mode="json")
+    raw["functions"] = {"childcare": {"demand_rate": 5.5, "weight": 4.0},
+                        "day_care": {"fitout_cost_per_unit": 9000.0}}
+    raw["channels"] = {"convert": {"cost_multiplier": 1.3}}
+    raw["demand_growth"] = {"pop_60_plus": 1.2}
+    changed = Scenario.model_validate(raw)
+    inputs = load_inputs(demo_scenario)
+    got = with_parameters(prepare(inputs, demo_scenario), inputs, changed)
+    want = prepare(inputs, changed)
+    for name in ("zones", "spaces", "existing", "functions", "channels", "options", "demand",
+                 "pairs", "reach"):
+        assert getattr(got, name).equals(getattr(want, name)), name
+    assert got.meta == want.meta
+    assert not got.demand.equals(prepare(inputs, demo_scenario).demand)
