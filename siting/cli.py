@@ -27,13 +27,13 @@ def _overrides(items: list[str] | None) -> dict:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from siting.config import load_scenario
-    from siting.exports import write_plan
+    from siting.report import write_plan
     from siting.run import plan_scenario
 
     scenario = load_scenario(args.config, _overrides(args.set))
     print(f"scenario {scenario.name}: loading inputs and solving …", flush=True)
     plan = plan_scenario(scenario)
-    out = write_plan(plan, args.out, make_map=not args.no_map)
+    out = write_plan(plan, args.out, args.lang, make_map=not args.no_map)
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{100 * s['mip_gap']:.3f} %"
     print(f"status={s['status']} gap={gap} sites={s['n_sites']} "
@@ -71,17 +71,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from siting.compare import run_comparison
+    from siting.report import comparison_outputs
 
     folder = Path(args.scenarios)
-    return run_comparison(folder, args.names or None, Path(args.out),
-                          overrides=_overrides(args.set))
+    rc = run_comparison(folder, args.names or None, Path(args.out),
+                        overrides=_overrides(args.set))
+    comparison_outputs(Path(args.out), args.lang)
+    print(f"wrote {Path(args.out) / 'comparison.xlsx'} and charts")
+    return rc
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from siting.report import sweep_outputs
     from siting.sweep import run_sweep
 
     table = run_sweep(args.sweep, args.out, workers=args.workers, scheduler=args.scheduler,
                       chunk_size=args.chunk_size, persistent=not args.rebuild)
+    sweep_outputs(args.out, args.lang)
     counts = table["status"].value_counts().to_dict()
     print(f"{len(table)} runs: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     print(f"wrote {Path(args.out) / 'results.csv'} and figures")
@@ -93,6 +99,11 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
     return run_benchmark_cli(args.kind, Path(args.file), capacity=args.capacity,
                              time_limit=args.time_limit)
+
+
+def _lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the workbook, figures and report (default zh)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a scenario key, e.g. --set model.budget=3e7 (repeatable)")
     r.add_argument("--no-map", action="store_true", help="skip the PNG map")
     r.add_argument("--verify", action="store_true", help="run 'siting verify' on the result")
+    _lang(r)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("verify", help="re-check an exported plan against its inputs")
@@ -119,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="results", help="output folder (default results/)")
     c.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a key in every scenario (highest priority)")
+    _lang(c)
     c.set_defaults(func=cmd_compare)
 
     w = sub.add_parser("sweep", help="run a sensitivity sweep (resumable)")
@@ -132,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="runs per task (default: two tasks per local worker; 10 on a cluster)")
     w.add_argument("--rebuild", action="store_true",
                    help="rebuild the model for every run (no persistent re-solve)")
+    _lang(w)
     w.set_defaults(func=cmd_sweep)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")

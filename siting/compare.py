@@ -3,12 +3,13 @@
 For each scenario file, the plan goes to ``OUT/<name>/`` (all exports of ``siting run``).
 Then ``OUT`` receives:
 
-* ``comparison.csv`` (UTF-8 with BOM) and ``comparison.xlsx``: one row per scenario;
+* ``comparison.csv`` (UTF-8 with BOM): one row per scenario;
 * ``site_stability.csv``: per space chosen in at least one scenario, in which scenarios it is
   chosen and whether in all, some or only one of the solved scenarios;
-* ``coverage_by_scenario.png``, ``capex_by_channel.png``, ``maps.png`` (one small map per
-  scenario on the same extent and colour scale);
 * ``summary.md``: in words and numbers, how each scenario differs from the base.
+
+The workbook ``comparison.xlsx``, the charts and maps and ``report.html`` are made from these
+files by :func:`siting.report.comparison_outputs` (the CLI calls it; this module does not).
 
 A scenario that fails (bad file, infeasible, no plan in time) gets a row with its status and
 reason; the others go on. A scenario whose resolved settings and input files are unchanged since
@@ -250,18 +251,13 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
     table = add_stability_columns(table, stab)
     with AtomicDir(out) as tmp:
         write_csv(table, tmp / "comparison.csv")
-        table.to_excel(tmp / "comparison.xlsx", index=False)
         write_csv(stab, tmp / "site_stability.csv")
         (tmp / "summary.md").write_text(markdown_summary(table), encoding="utf-8")
-        if plan_dirs:
-            from siting.plots import save_comparison_charts
-
-            save_comparison_charts(table, plan_dirs, tmp)
     for r in rows:
         cov = r.get("weighted_coverage")
         tail = (f"weighted coverage {100 * cov:5.1f} %, capex {r['capex'] / 1e6:7.1f} M CNY"
                 f"{' (reused)' if r.get('reused') else ''}") if cov is not None \
             else r.get("reason", "")[:200]
         print(f"{r['scenario']:<20} {r['status']:<11} {tail}")
-    print(f"wrote {out / 'comparison.csv'}, {out / 'summary.md'} and charts")
+    print(f"wrote {out / 'comparison.csv'} and {out / 'summary.md'}")
     return 0 if table["status"].isin(["optimal", "time_limit"]).all() else 1

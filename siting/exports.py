@@ -1,5 +1,6 @@
-"""Write a :class:`~siting.results.Plan` to disk: CSV (UTF-8 with BOM, for Excel), Excel,
-GeoPackage, JSON summary and a PNG map.
+"""Write a :class:`~siting.results.Plan` to disk: CSV (UTF-8 with BOM, for Excel), GeoPackage
+and the JSON summary — the data of a plan folder. The workbook, map, charts and HTML report are
+made from these files by the reporting layer (:mod:`siting.report`), which nothing here imports.
 
 Every file is first written into a temporary folder beside the output folder and then moved
 into place with :func:`os.replace` (atomic per file), so an interrupted run never leaves a
@@ -20,10 +21,11 @@ import pandas as pd
 from siting.results import Plan
 
 PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
-              "plan.xlsx", "plan.gpkg", "map.png", "cache_key.txt")
+              "plan.gpkg", "cache_key.txt", "plan.xlsx", "map.png", "report.html")
 """Everything a plan folder holds; a new plan replaces or removes each (``cache_key.txt`` is
 rewritten by ``siting compare`` after the plan, so a plan written by ``siting run`` is never
-mistaken for a cached comparison result)."""
+mistaken for a cached comparison result; ``plan.xlsx``, ``map.png`` and ``report.html`` are
+removed here and written again by :mod:`siting.report`, so they never describe an older plan)."""
 SHORTFALL_COLUMNS = ["standard", "label", "level", "group", "group_name", "function",
                      "required", "achieved", "missing", "unit", "cause"]
 
@@ -127,8 +129,9 @@ def zone_summary(plan: Plan) -> pd.DataFrame:
     return out
 
 
-def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Path:
-    """Write every export of ``plan`` into ``out_dir``; return the folder."""
+def write_plan(plan: Plan, out_dir: str | Path) -> Path:
+    """Write the data of ``plan`` (CSV, JSON, GeoPackage) into ``out_dir``; return the folder.
+    For the workbook, map and report call :func:`siting.report.plan_outputs` on the folder."""
     out = Path(out_dir)
     with AtomicDir(out, managed=PLAN_FILES) as tmp:
         write_csv(plan.sites, tmp / "sites.csv")
@@ -136,46 +139,10 @@ def write_plan(plan: Plan, out_dir: str | Path, *, make_map: bool = True) -> Pat
         write_csv(plan.zones, tmp / "zones.csv")
         write_csv(shortfall_table(plan), tmp / "shortfalls.csv")
         write_json(plan.summary, tmp / "summary.json")
-        _write_excel(plan, tmp / "plan.xlsx")
         zs = zone_summary(plan)
-        sites = _points(plan.sites.drop(columns=[], errors="ignore"))
-        sites.to_file(tmp / "plan.gpkg", layer="sites", driver="GPKG")
+        _points(plan.sites).to_file(tmp / "plan.gpkg", layer="sites", driver="GPKG")
         _points(zs).to_file(tmp / "plan.gpkg", layer="zones", driver="GPKG")
         sz = shortfall_zones(plan)
         if len(sz):
             _points(sz).to_file(tmp / "plan.gpkg", layer="shortfalls", driver="GPKG")
-        if make_map:
-            from siting.plots import plan_map
-
-            fig = plan_map(plan)
-            fig.savefig(tmp / "map.png", dpi=150, bbox_inches="tight")
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
     return out
-
-
-def _summary_rows(summary: dict) -> pd.DataFrame:
-    rows = []
-    for k, v in summary.items():
-        if k in ("functions", "resolved_scenario", "inputs", "shortfalls", "by_year"):
-            continue
-        rows.append({"key": k, "value": json.dumps(v, ensure_ascii=False)
-                     if isinstance(v, dict | list) else v})
-    for f, d in summary["functions"].items():
-        for k, v in d.items():
-            rows.append({"key": f"{f}.{k}", "value": v})
-    for k, d in summary["inputs"].items():
-        rows.append({"key": f"input.{k}", "value": d["path"]})
-    return pd.DataFrame(rows)
-
-
-def _write_excel(plan: Plan, path: Path) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        plan.sites.to_excel(xw, sheet_name="sites", index=False)
-        plan.assignments.to_excel(xw, sheet_name="assignments", index=False)
-        plan.zones.to_excel(xw, sheet_name="zones", index=False)
-        shortfall_table(plan).to_excel(xw, sheet_name="shortfalls", index=False)
-        if plan.summary.get("by_year"):
-            by_year_table(plan).to_excel(xw, sheet_name="by_year", index=False)
-        _summary_rows(plan.summary).to_excel(xw, sheet_name="summary", index=False)

@@ -512,18 +512,18 @@ def collect(jobs: list, runs: Path, params: list[str]) -> pd.DataFrame:
 
 
 def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
-    """results.parquet / results.csv, selection frequency, and the figures for the design."""
-    from siting.exports import AtomicDir, write_csv
-    from siting.plots import sweep_figures
+    """results.parquet / results.csv, selection frequency, Sobol indices and ``sweep.json``
+    (the validated sweep file, for the figures and report of :mod:`siting.report`)."""
+    from siting.exports import AtomicDir, write_csv, write_json
 
     with AtomicDir(out) as tmp:
+        write_json(spec.model_dump(mode="json"), tmp / "sweep.json")
         table.to_parquet(tmp / "results.parquet", index=False)
         write_csv(table, tmp / "results.csv")
         freq = selection_frequency(table)
         write_csv(freq, tmp / "selection_frequency.csv")
         if spec.design == "sobol":
             write_csv(sobol_indices(table, spec), tmp / "sobol_indices.csv")
-        sweep_figures(table, spec, freq, tmp)
 
 
 def selection_frequency(table: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from siting.compare import run_comparison
+from siting.report import comparison_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.requires_highs
@@ -40,6 +41,7 @@ def compared(tmp_path_factory) -> tuple[Path, Path]:
     out = root / "results"
     rc = run_comparison(scen, None, out)
     assert rc == 1  # two scenarios failed
+    comparison_outputs(out)
     return scen, out
 
 

@@ -91,7 +91,7 @@ def test_standard_shortfalls_name_community_amount_and_cause():
 def test_shortfalls_exported(tmp_path):
     import pyogrio
 
-    from siting.exports import write_plan
+    from siting.report import write_plan
 
     fn = {"f": {"area_per_unit_m2": 1.0, "max_units": 10}}
     data = tiny_problem([ROOM], {"Z1": {"f": 5}}, {("Z1", "S1"): 100}, fn,
@@ -105,6 +105,6 @@ def test_shortfalls_exported(tmp_path):
     assert sf["missing"].iloc[0] == pytest.approx(180)
     assert "shortfalls" in {n for n, _ in pyogrio.list_layers(tmp_path / "plan.gpkg")}
     with pd.ExcelFile(tmp_path / "plan.xlsx") as xl:
-        assert "shortfalls" in xl.sheet_names
+        assert "未达标" in xl.sheet_names
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["shortfalls"][0]["standard"] == "community_space"

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from siting.exceptions import DataError
+from siting.report import sweep_outputs
 from siting.sweep import design_points, knee, load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,7 @@ def ladder(tmp_path_factory):
     spec = sweep_file(folder, folder / "quick.yaml",
                       "parameters:\n  model.budget: {range: [5e6, 3e7], steps: 6}\n")
     table = run_sweep(spec, folder / "out", workers=0, progress=False)
+    sweep_outputs(folder / "out")
     return spec, folder / "out", table
 
 
@@ -232,6 +234,7 @@ def test_oat_tornado_and_sobol_outputs(tmp_path, quick):
                      "  model.budget: {values: [1e7, 4e7]}\n"
                      "  functions.childcare.walking_limit_m: {values: [300, 800]}\n")
     table = run_sweep(oat, tmp_path / "oat", workers=0, progress=False)
+    sweep_outputs(tmp_path / "oat")
     assert len(table) == 5 and (tmp_path / "oat" / "tornado.png").stat().st_size > 5_000
     sob_dir = tmp_path / "s"
     sob_dir.mkdir()
@@ -239,6 +242,7 @@ def test_oat_tornado_and_sobol_outputs(tmp_path, quick):
                      "  model.budget: {range: [5e6, 4e7]}\n"
                      "  functions.childcare.walking_limit_m: {range: [300, 800]}\n")
     table = run_sweep(sob, tmp_path / "sobol", workers=0, progress=False)
+    sweep_outputs(tmp_path / "sobol")
     assert len(table) == 4 * (2 + 2)
     idx = pd.read_csv(tmp_path / "sobol" / "sobol_indices.csv", encoding="utf-8-sig")
     w = idx[idx["output"] == "weighted_coverage"].set_index("parameter")
