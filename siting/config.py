@@ -23,7 +23,8 @@ DEMAND_BASES = ("population", "households", "pop_0_3", "pop_60_plus")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
     def update(self, **changes: Any) -> _Strict:
         """Return a validated copy with ``changes`` applied (the original is frozen)."""

@@ -138,11 +138,54 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def file_problem(path: str | Path, what: str = "file") -> str | None:
+    """Why ``path`` cannot be read as an input file (``None`` if it can)."""
+    path = Path(path)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if p.is_file())
+        held = f" (it holds {', '.join(inside[:6])}{' ...' if len(inside) > 6 else ''})" \
+            if inside else " (it is empty)"
+        return f"{path}: is a folder, not a {what}; name the {what} inside it{held}"
+    if not path.exists():
+        near = ""
+        if path.parent.is_dir():
+            close = difflib.get_close_matches(path.name, [p.name for p in path.parent.iterdir()],
+                                              n=1)
+            near = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{path}: {what} not found{near}"
+    if not path.is_file():
+        return f"{path}: not a regular {what}"
+    return None
+
+
+def not_excel_problem(path: Path) -> str | None:
+    """An ``.xlsx``/``.xls`` name on a file that is not a workbook (e.g. a renamed CSV)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return None
+    text = b"\x00" not in head and any(_decodes(head, enc) for enc in ("utf-8", "gb18030"))
+    if text:
+        return (f"{path}: named {path.suffix} but is text (a CSV file?), not an Excel "
+                "workbook; rename it to .csv, or open it in Excel and save it as .xlsx")
+    return (f"{path}: named {path.suffix} but is not an Excel workbook (unknown content); "
+            "open it in Excel and save it as .xlsx, or export it as CSV")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return exc.start > len(data) - 4  # a character cut at the end of the sample
+    return True
+
+
 def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
     """Read CSV (UTF-8, BOM tolerated), Excel or a vector file; ``None`` if unreadable."""
     path = Path(path)
-    if not path.is_file():
-        problems.append(f"{path}: file not found")
+    missing = file_problem(path)
+    if missing:
+        problems.append(missing)
         return None
     suffix = path.suffix.lower()
     try:
@@ -151,6 +194,10 @@ def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
                              skip_blank_lines=False)
             df.index = pd.RangeIndex(2, len(df) + 2)
         elif suffix in (".xlsx", ".xls"):
+            wrong = not_excel_problem(path)
+            if wrong:
+                problems.append(wrong)
+                return None
             df = pd.read_excel(path, dtype=str).fillna("")
             df.index = pd.RangeIndex(2, len(df) + 2)
         elif suffix in VECTOR_SUFFIXES:
@@ -161,6 +208,9 @@ def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
             return None
     except UnicodeDecodeError:
         problems.append(f"{path}: not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)")
+        return None
+    except pd.errors.EmptyDataError:
+        problems.append(f"{path}: the file is empty (not even a header row)")
         return None
     except Exception as exc:  # noqa: BLE001 - any reader failure is reported with the file name
         problems.append(f"{path}: cannot be read: {exc}")
@@ -270,6 +320,12 @@ def _coerce(df: pd.DataFrame, path: Path, schema: dict, problems: list[str]) -> 
                 df.attrs.setdefault("not_numbers", {})[col] = bad
                 problems.append(f"{path}: rows {_rows(bad)}: column {col!r} is not a number "
                                 f"(e.g. {raw[bad].iloc[0]!r})")
+            inf = np.isinf(num)
+            if inf.any():
+                df.attrs.setdefault("not_numbers", {})[col] = bad | inf
+                problems.append(f"{path}: rows {_rows(inf)}: column {col!r} must be a finite "
+                                f"number (got {raw[inf].iloc[0]!r})")
+                num = num.mask(inf)
             if kind == "int":
                 frac = num.notna() & (num != np.round(num))
                 if frac.any():

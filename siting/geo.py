@@ -18,6 +18,7 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from scipy.spatial import cKDTree
 
+from siting.data import read_table
 from siting.exceptions import DataError
 
 
@@ -76,23 +77,24 @@ def read_distance_table(path: Path, zone_ids: pd.Index, site_ids: pd.Index,
     """
     path = Path(path)
     problems: list[str] = []
-    try:
-        df = pd.read_csv(path, encoding="utf-8-sig", dtype={"from_id": str, "to_id": str})
-    except FileNotFoundError:
-        raise DataError(f"{path}: distance table not found") from None
-    df.columns = [c.strip() for c in df.columns]
+    df = read_table(path, problems)  # file checks, encodings and blank rows as for any input
+    if df is None:
+        raise DataError([p.replace(": the file has no rows", ": the distance table has no rows")
+                         .replace(": file not found", ": distance table not found")
+                         for p in problems])
     missing = [c for c in ("from_id", "to_id", "metres") if c not in df.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)} "
                         "(expected from_id,to_id,metres)")
-    if df.empty:
-        raise DataError(f"{path}: the distance table has no rows")
-    df["from_id"] = df["from_id"].str.strip()
-    df["to_id"] = df["to_id"].str.strip()
-    metres = pd.to_numeric(df["metres"], errors="coerce")
-    rows = lambda m: ", ".join(str(i + 2) for i in np.flatnonzero(m)[:10])  # noqa: E731
+    df["from_id"] = df["from_id"].astype(str).str.strip()
+    df["to_id"] = df["to_id"].astype(str).str.strip()
+    metres = pd.to_numeric(df["metres"].replace("", np.nan), errors="coerce")
+    rows = lambda m: ", ".join(str(i) for i in df.index[np.asarray(m)][:10])  # noqa: E731
     if metres.isna().any():
         problems.append(f"{path}: rows {rows(metres.isna())}: metres is missing or not a number")
+    if np.isinf(metres).any():
+        problems.append(f"{path}: rows {rows(np.isinf(metres))}: metres must be finite (leave "
+                        "an unreachable pair out of the table)")
     if (metres < 0).any():
         problems.append(f"{path}: rows {rows(metres < 0)}: metres is negative")
     unk_from = ~df["from_id"].isin(zone_ids)

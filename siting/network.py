@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from siting.data import file_problem
 from siting.exceptions import DataError
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ def read_network(path: str | Path, crs) -> tuple[np.ndarray, np.ndarray, np.ndar
     import geopandas as gpd
 
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: network file not found")
+    missing = file_problem(path, "network file")
+    if missing:
+        raise DataError(missing)
     if path.suffix.lower() == ".graphml":
         return _read_graphml(path, crs)
     if path.name.lower().endswith((".osm", ".osm.pbf", ".pbf", ".osm.bz2")):
@@ -200,6 +202,9 @@ def cached_network_pairs(network: Path, crs, zone_xy: np.ndarray, site_xy: np.nd
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """:func:`network_pairs`, reusing a table cached on disk when nothing changed."""
     path = None
+    missing = file_problem(network, "network file")
+    if missing:  # before hashing it for the cache key
+        raise DataError(missing)
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         path = cache_path(cache_dir, Path(network), zone_xy, site_xy, max_walk_m, snap_warn_m)

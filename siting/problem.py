@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siting import geo
+from siting import geo, plausibility
 from siting.config import Scenario
 from siting.data import Inputs, set_cell
 from siting.exceptions import DataError
@@ -264,10 +264,13 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
         log.warning("scenario %s: %d space(s) have no enabled eligible channel and cannot be "
                     "used: %s", scenario.name, len(no_channel), ", ".join(no_channel[:10]))
     demand = compute_demand(zones, functions, scenario)
+    plausibility.check_demand(demand, zones, functions, inputs.sources, scenario.name)
     meta = {"detour_factor": scenario.distance.detour_factor,
             "demand_growth": dict(scenario.demand_growth), "crs": crs}
     pairs, reach = build_pairs(zones, spaces, existing, functions, demand, scenario, meta)
     meta.pop("crs")
+    plausibility.check_scale(demand, pairs, spaces.index, functions,
+                             scenario.model.integer_units, inputs.sources, scenario.name)
     return ProblemData(zones=zones, spaces=spaces, existing=existing, functions=functions,
                        channels=channels, options=options, demand=demand, pairs=pairs,
                        reach=reach,
