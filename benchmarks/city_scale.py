@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from siting import geo
+from siting import catalogues, geo
 from siting.config import ModelOptions, SolverOptions
 from siting.data import load_channels, load_functions
 from siting.model import build_model
@@ -74,8 +74,8 @@ def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
                                                name="space_id"))
     spaces["x"], spaces["y"] = sxy[:, 0], sxy[:, 1]
     problems: list[str] = []
-    fn = load_functions(ROOT / "data" / "functions.csv", problems).iloc[:n_functions]
-    ch = load_channels(ROOT / "data" / "channels.csv", problems)
+    fn = load_functions(catalogues.path("functions.csv"), problems).iloc[:n_functions]
+    ch = load_channels(catalogues.path("channels.csv"), problems)
     assert not problems, problems
     demand = pd.concat([pd.Series((f["demand_rate"] * zones[f["demand_base"]]
                                    / f["demand_per"]).to_numpy(),

@@ -94,6 +94,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if set(counts) <= {"optimal", "time_limit"} else 1
 
 
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from siting import catalogues
+
+    for f in catalogues.write_copies(args.out, overwrite=args.force):
+        print(f"wrote {f}")
+    print("point a scenario at them with data.functions / data.channels")
+    return 0
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from siting.benchmarks import run_benchmark_cli
 
@@ -147,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild the model for every run (no persistent re-solve)")
     _lang(w)
     w.set_defaults(func=cmd_sweep)
+
+    k = sub.add_parser("catalogue", help="write copies of the built-in function and channel "
+                       "catalogues to edit")
+    k.add_argument("--out", required=True, help="folder to write functions.csv, channels.csv "
+                   "and CATALOGUES.md (their sources) into")
+    k.add_argument("--force", action="store_true", help="overwrite existing files")
+    k.set_defaults(func=cmd_catalogue)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")
     b.add_argument("kind", choices=["orlib-cap", "pmedian", "spopt-london"])

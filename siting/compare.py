@@ -57,7 +57,7 @@ def scenario_files(folder: Path, names: list[str] | None = None) -> list[Path]:
 
 def cache_key(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario, the content of every input file and the version."""
-    paths = [p for p in scenario.data.model_dump().values() if p is not None]
+    paths = list(scenario.data.files().values())
     for extra in (scenario.distance.table, scenario.distance.network):
         if extra is not None:
             paths.append(extra)

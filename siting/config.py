@@ -31,19 +31,93 @@ class _Strict(BaseModel):
         return type(self).model_validate({**self.model_dump(), **changes})
 
 
-class DataPaths(_Strict):
-    """Input files. Relative paths are resolved against the scenario file's folder."""
+class TableSource(_Strict):
+    """One input table: a file and how to read it. A plain path is short for ``{path: ...}``."""
 
-    zones: Path
-    """Demand zones (communities): CSV/Excel with lon,lat or a GeoPackage/GeoJSON/Shapefile."""
-    spaces: Path
-    """Candidate spaces: CSV/Excel with lon,lat or a vector file."""
-    existing: Path | None = None
+    path: Path
+    """CSV, Excel (.xlsx) or a GeoPackage / GeoJSON / Shapefile. Relative to the scenario file."""
+    sheet: str | int | None = None
+    """Excel sheet name (or 0-based position); default the first sheet."""
+    header_row: int | None = Field(None, ge=1)
+    """Spreadsheet row of the header (1 = first row); default: found automatically (the first
+    of the first 30 rows that names known columns), so title rows above it are skipped."""
+    encoding: str | None = None
+    """CSV text encoding (``utf-8``, ``gbk``, ``gb18030``, ...); default: UTF-8 (with or
+    without BOM), else GB18030 (which includes GBK)."""
+    coordinates: str | None = None
+    """Coordinate system of this file's ``lon``/``lat`` (or ``x``/``y``) columns; default
+    ``data.coordinates``."""
+
+    @field_validator("coordinates")
+    @classmethod
+    def _known_system(cls, v: str | None) -> str | None:
+        from siting.coords import parse_system
+
+        return None if v is None else parse_system(v)
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+
+def _as_source(v: Any) -> Any:
+    return {"path": v} if isinstance(v, str | Path) else v
+
+
+class DataPaths(_Strict):
+    """Input files. Relative paths are resolved against the scenario file's folder. Each
+    table is a path or ``{path, sheet, header_row, encoding, coordinates}``."""
+
+    zones: TableSource | None = None
+    """Demand zones (communities): CSV/Excel with lon,lat or a GeoPackage/GeoJSON/Shapefile
+    (required unless passed as a DataFrame to :func:`siting.plan`)."""
+    spaces: TableSource | None = None
+    """Candidate spaces: CSV/Excel with lon,lat or a vector file (required unless passed as a
+    DataFrame)."""
+    existing: TableSource | None = None
     """Existing facilities (function capacities already in place); optional."""
-    functions: Path
-    """Function catalogue (CSV)."""
-    channels: Path
-    """Channel catalogue (CSV)."""
+    functions: TableSource | None = None
+    """Function catalogue (CSV); default the built-in ``siting/catalogues/functions.csv``."""
+    channels: TableSource | None = None
+    """Channel catalogue (CSV); default the built-in ``siting/catalogues/channels.csv``."""
+    coordinates: str = "wgs84"
+    """Coordinate system of the lon/lat of zones, spaces and existing facilities: ``wgs84``
+    (GPS, OpenStreetMap), ``gcj02`` (Amap, Tencent), ``bd09`` (Baidu), ``cgcs2000``, or
+    ``EPSG:<code>`` for projected ``x``/``y`` columns (e.g. EPSG:4549, CGCS2000 3-degree
+    Gauss-Krüger CM 120° E). Converted to WGS-84 on load; outputs also carry the input's own
+    coordinates. A table's own ``coordinates`` wins."""
+
+    _as_source = field_validator("zones", "spaces", "existing", "functions", "channels",
+                                 mode="before")(_as_source)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _known_system(cls, v: str) -> str:
+        from siting.coords import parse_system
+
+        return parse_system(v)
+
+    def source(self, key: str) -> TableSource | None:
+        """The table's source, with the built-in catalogue for an unset functions/channels."""
+        src = getattr(self, key)
+        if src is None and key in ("functions", "channels"):
+            from siting import catalogues
+
+            return TableSource(path=catalogues.path(f"{key}.csv"))
+        return src
+
+    def system(self, key: str) -> str:
+        """Coordinate system of a table's locations."""
+        src = getattr(self, key)
+        return (src.coordinates if src is not None and src.coordinates else self.coordinates)
+
+    def files(self) -> dict[str, Path]:
+        """Every input file, by table (built-in catalogues included)."""
+        out = {}
+        for key in ("zones", "spaces", "existing", "functions", "channels"):
+            src = self.source(key)
+            if src is not None:
+                out[key] = src.path
+        return out
 
 
 class DistanceOptions(_Strict):
@@ -332,14 +406,21 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+TABLE_KEYS = ("zones", "spaces", "existing", "functions", "channels")
+
+
 def _resolve_paths(raw: dict, folder: Path) -> dict:
     """Make the relative paths of one file absolute against that file's folder."""
     raw = dict(raw)
     if isinstance(raw.get("data"), dict):
-        raw["data"] = {
-            k: (str((folder / v).resolve()) if isinstance(v, str) else v)
-            for k, v in raw["data"].items()
-        }
+        data = dict(raw["data"])
+        for k in TABLE_KEYS:
+            v = data.get(k)
+            if isinstance(v, str | Path):
+                data[k] = str((folder / v).resolve())
+            elif isinstance(v, dict) and isinstance(v.get("path"), str | Path):
+                data[k] = {**v, "path": str((folder / v["path"]).resolve())}
+        raw["data"] = data
     dist = raw.get("distance")
     if isinstance(dist, dict):
         for key in ("table", "network", "cache_dir"):
@@ -423,17 +504,49 @@ def format_validation_error(exc: ValidationError, source: str) -> DataError:
     return DataError(problems)
 
 
-def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
-    """Load, merge (``extends``) and validate a scenario file; ``overrides`` win over the file."""
-    path = Path(path)
-    raw = read_scenario_dict(path)
+def expand_dotted(overrides: dict) -> dict:
+    """``{"model.budget": 2e7}`` -> ``{"model": {"budget": 2e7}}`` (nested keys may mix)."""
+    out: dict = {}
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            value = expand_dotted(value)
+        parts = str(key).split(".")
+        nested: Any = value
+        for p in reversed(parts[1:]):
+            nested = {p: nested}
+        out = _deep_merge(out, {parts[0]: nested})
+    return out
+
+
+def load_scenario(source: str | Path | dict, overrides: dict | None = None, *,
+                  folder: str | Path | None = None) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario; ``overrides`` win over the file.
+
+    ``source`` is a YAML file or a mapping (its relative paths and ``extends`` are resolved
+    against ``folder``, default the working directory). ``overrides`` may use dotted keys,
+    ``{"model.budget": 2e7}``, or nested mappings.
+    """
+    if isinstance(source, dict):
+        base = Path(folder or Path.cwd())
+        raw = _resolve_paths(dict(source), base)
+        name = raw.pop("name", "scenario")
+        parent = raw.pop("extends", None)
+        if parent is not None:
+            parent_raw = read_scenario_dict(_find_parent(str(parent), base))
+            parent_raw.pop("description", None)
+            raw = _deep_merge(parent_raw, raw)
+        raw["name"] = name
+        where = "scenario (mapping)"
+    else:
+        raw = read_scenario_dict(Path(source))
+        where = str(source)
     if overrides:
-        raw = _deep_merge(raw, overrides)
+        raw = _deep_merge(raw, _resolve_paths(expand_dotted(overrides), Path.cwd()))
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        source = f"{path} (with --set overrides)" if overrides else str(path)
-        raise format_validation_error(exc, source) from None
+        src = f"{where} (with --set overrides)" if overrides else where
+        raise format_validation_error(exc, src) from None
 
 
 def parse_override(text: str) -> dict:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import difflib
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from siting import aliases, coords
 from siting.config import DEMAND_BASES, Scenario
 from siting.exceptions import DataError
 
@@ -96,7 +98,7 @@ CHANNEL_COLUMNS = {
     "area_basis": "str",
 }
 CHANNEL_OPTIONAL = {"label_zh": "str", "source": "str"}
-LOCATION_COLUMNS = {"lon": "num", "lat": "num"}
+LOCATION_COLUMNS = {"lon": "num", "lat": "num", "x": "num", "y": "num"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,10 @@ class Inputs:
     channels: pd.DataFrame
     sources: dict[str, str]
     """Which file each table came from (for summaries and ``siting verify``)."""
+    coordinates: dict[str, str] = field(default_factory=dict)
+    """Coordinate system each located table was given in (before conversion to WGS-84)."""
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    """Tables passed as DataFrames (not files), as given."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,50 +186,171 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def read_table(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    """Read CSV (UTF-8, BOM tolerated), Excel or a vector file; ``None`` if unreadable."""
-    path = Path(path)
-    missing = file_problem(path)
-    if missing:
-        problems.append(missing)
+HEADER_SCAN_ROWS = 30
+"""The header is looked for in this many rows at the top of a sheet (title rows above it)."""
+COMMENT_PREFIX = "#"
+"""A record row whose first non-empty cell starts with this is a comment and skipped (the
+template's description and example rows)."""
+
+
+def source_label(source) -> str:
+    """How a table is named in messages: its path, with the sheet when one is given."""
+    if isinstance(source, pd.DataFrame):
+        return str(source.attrs.get("label", "DataFrame"))
+    path = Path(getattr(source, "path", source))
+    sheet = getattr(source, "sheet", None)
+    return f"{path} [sheet {sheet}]" if sheet is not None else str(path)
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None, problems: list[str]) -> str | None:
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except LookupError:
+            problems.append(f"{path}: unknown encoding {encoding!r} (e.g. utf-8, gbk, gb18030)")
+        except UnicodeDecodeError as exc:
+            problems.append(f"{path}: not valid {encoding} text (byte {exc.start}); check "
+                            "'encoding:' or save the file as UTF-8")
         return None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if enc != "utf-8-sig":
+            log.info("%s: read as %s (not UTF-8)", path, enc)
+        return text
+    problems.append(f"{path}: neither UTF-8 nor GBK/GB18030 text; give 'encoding:' or save "
+                    "the file as UTF-8 (CSV UTF-8 in Excel)")
+    return None
+
+
+def _read_grid(source, problems: list[str]) -> pd.DataFrame | None:
+    """The raw cells of a CSV or Excel sheet as text, no header applied (row 0 = row 1)."""
+    import csv
+    import io
+
+    path = Path(source.path)
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                             skip_blank_lines=False)
-            df.index = pd.RangeIndex(2, len(df) + 2)
-        elif suffix in (".xlsx", ".xls"):
-            wrong = not_excel_problem(path)
-            if wrong:
-                problems.append(wrong)
-                return None
-            df = pd.read_excel(path, dtype=str).fillna("")
-            df.index = pd.RangeIndex(2, len(df) + 2)
-        elif suffix in VECTOR_SUFFIXES:
-            df = _read_vector(path, problems)
-        else:
-            problems.append(f"{path}: unsupported file type {suffix!r} (use CSV, Excel, "
-                            "GeoPackage, GeoJSON or Shapefile)")
+    if suffix in (".csv", ".txt"):
+        text = _decode(path.read_bytes(), path, source.encoding, problems)
+        if text is None:
             return None
-    except UnicodeDecodeError:
-        problems.append(f"{path}: not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)")
+        rows = list(csv.reader(io.StringIO(text)))
+        width = max((len(r) for r in rows), default=0)
+        return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    wrong = not_excel_problem(path)
+    if wrong:
+        problems.append(wrong)
         return None
-    except pd.errors.EmptyDataError:
-        problems.append(f"{path}: the file is empty (not even a header row)")
-        return None
-    except Exception as exc:  # noqa: BLE001 - any reader failure is reported with the file name
-        problems.append(f"{path}: cannot be read: {exc}")
-        return None
-    if df is None:
-        return None
-    # Blank lines are skipped, but rows keep their spreadsheet numbers (the index).
-    blank = (df.astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1)
-    df = df[~blank]
-    if len(df) == 0:
-        problems.append(f"{path}: the file has no rows")
-        return None
+    with pd.ExcelFile(path) as xf:
+        sheets = xf.sheet_names
+        sheet = source.sheet if source.sheet is not None else 0
+        if isinstance(sheet, str) and sheet not in sheets:
+            close = difflib.get_close_matches(sheet, sheets, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{path}: no sheet {sheet!r}{hint} (sheets: {', '.join(sheets)})")
+            return None
+        if isinstance(sheet, int) and not 0 <= sheet < len(sheets):
+            problems.append(f"{path}: no sheet number {sheet} (sheets, from 0: "
+                            f"{', '.join(sheets)})")
+            return None
+        df = pd.read_excel(xf, sheet_name=sheet, header=None, dtype=str)
+    return df.fillna("").astype(str)
+
+
+def _header_at(grid: pd.DataFrame, table: str | None, header_row: int | None,
+               label: str, problems: list[str]) -> int | None:
+    """0-based position of the header row: given, else the first of the top rows naming the
+    most known columns (at least two), else the first row."""
+    if header_row is not None:
+        if header_row > len(grid):
+            problems.append(f"{label}: header_row {header_row} is beyond the last row "
+                            f"({len(grid)})")
+            return None
+        return header_row - 1
+    if table is None:
+        return 0
+    known = aliases.known_headers(table)
+    best, at = 1, 0
+    for i in range(min(HEADER_SCAN_ROWS, len(grid))):
+        score = sum(aliases.normalise(c) in known for c in grid.iloc[i] if str(c).strip())
+        if score > best:
+            best, at = score, i
+    return at
+
+
+def read_table(source, problems: list[str], table: str | None = None,
+               extra_ok=lambda c: False) -> pd.DataFrame | None:
+    """Read a table as text cells with canonical column names, indexed by spreadsheet row.
+
+    ``source`` is a :class:`~siting.config.TableSource`, a path or a DataFrame. CSV may be
+    UTF-8 or GBK/GB18030; Excel sheets are chosen by name; the header is found below title
+    rows; headers are translated through :mod:`siting.aliases` (``table`` names the alias
+    group); comment rows (first cell ``#...``) and blank rows are skipped. ``None`` if the
+    table cannot be read (the reason is in ``problems``).
+    """
+    from siting.config import TableSource
+
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+        df.columns = [str(c) for c in df.columns]
+        df = df.reset_index(drop=True).astype(object).where(df.notna(), "").astype(str)
+        df.index = pd.RangeIndex(2, len(df) + 2)
+        label = source_label(source)
+    else:
+        if not isinstance(source, TableSource):
+            source = TableSource(path=Path(source))
+        path, label = Path(source.path), source_label(source)
+        missing = file_problem(path)
+        if missing:
+            problems.append(missing)
+            return None
+        suffix = path.suffix.lower()
+        try:
+            if suffix in VECTOR_SUFFIXES:
+                df = _read_vector(path, problems)
+            elif suffix in (".csv", ".txt", ".xlsx", ".xlsm", ".xls"):
+                grid = _read_grid(source, problems)
+                if grid is None:
+                    return None
+                if grid.empty:
+                    problems.append(f"{label}: the file is empty (not even a header row)")
+                    return None
+                h = _header_at(grid, table, source.header_row, label, problems)
+                if h is None:
+                    return None
+                df = grid.iloc[h + 1:].copy()
+                df.columns = [str(c).strip() for c in grid.iloc[h]]
+                df.index = pd.RangeIndex(h + 2, h + 2 + len(df))
+                # unnamed columns: dropped when empty, else reported as unknown
+                keep = [bool(c) or (df.iloc[:, n].str.strip() != "").any()
+                        for n, c in enumerate(df.columns)]
+                df = df.loc[:, keep]
+                df.columns = [c or f"(no header, column {n + 1})"
+                              for n, c in zip(np.flatnonzero(keep), df.columns)]
+            else:
+                problems.append(f"{path}: unsupported file type {suffix!r} (use CSV, Excel, "
+                                "GeoPackage, GeoJSON or Shapefile)")
+                return None
+        except Exception as exc:  # noqa: BLE001 - any reader failure is reported with the file
+            problems.append(f"{path}: cannot be read: {exc}")
+            return None
+        if df is None:
+            return None
     df.columns = [str(c).strip() for c in df.columns]
+    if table is not None:
+        df = df.rename(columns=aliases.column_map(table, list(df.columns), extra_ok))
+    # Blank and comment rows are skipped, but rows keep their spreadsheet numbers (the index).
+    cells = df.astype(str).apply(lambda c: c.str.strip()).replace("", np.nan)
+    blank = cells.isna().all(axis=1)
+    first = cells.bfill(axis=1).iloc[:, 0] if len(df.columns) else blank
+    comment = first.fillna("").astype(str).str.startswith(COMMENT_PREFIX)
+    df = df[~blank & ~comment]
+    if len(df) == 0:
+        problems.append(f"{label}: the file has no rows")
+        return None
+    df.attrs["label"] = label
     return df
 
 
@@ -265,24 +392,51 @@ def _rows(mask: pd.Series, limit: int = 10) -> str:
     return s + (f" (and {len(idx) - limit} more)" if len(idx) > limit else "")
 
 
-def _check_columns(df: pd.DataFrame, path: Path, required: dict, optional: dict,
-                   problems: list[str], extra_ok=lambda c: False) -> bool:
+def _check_columns(df: pd.DataFrame, path, required: dict, optional: dict,
+                   problems: list[str], extra_ok=lambda c: False, table: str | None = None
+                   ) -> bool:
+    """Report missing required and unknown columns; True when nothing required is missing.
+
+    Hints point the right way: a missing column is matched only against columns that are
+    not already known (an unknown header close to it, or its accepted aliases), and an
+    unknown column only against known columns that are absent."""
     known = list(required) + list(optional)
+    unknown = [c for c in df.columns
+               if c not in known and not c.startswith(NOTE_PREFIX) and not extra_ok(c)]
+    absent = [c for c in known if c not in df.columns]
+    paired: set[str] = set()
     ok = True
+    alias_of = {**aliases.COLUMN_ALIASES.get(table or "", {}),
+                **aliases.COLUMN_ALIASES["location"]}
     for col in required:
-        if col not in df.columns:
-            close = difflib.get_close_matches(col, list(df.columns), n=1)
-            hint = f" (found {close[0]!r}; rename it?)" if close else ""
-            problems.append(f"{path}: missing column {col!r}{hint}")
-            ok = False
-    for col in df.columns:
-        if col in known or col.startswith(NOTE_PREFIX) or extra_ok(col):
+        if col in df.columns:
             continue
-        close = difflib.get_close_matches(col, known, n=1)
+        ok = False
+        close = difflib.get_close_matches(col, [c for c in unknown if c not in paired], n=1)
+        if close:
+            paired.add(close[0])
+            problems.append(f"{path}: missing column {col!r}: unknown column {close[0]!r} "
+                            f"looks like it (rename it to {col!r}?)")
+        else:
+            names = alias_of.get(col, ())
+            also = f" (also accepted: {', '.join(names[:5])})" if names else ""
+            problems.append(f"{path}: missing column {col!r}{also}")
+    for col in unknown:
+        if col in paired:
+            continue
+        close = difflib.get_close_matches(col, absent, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(f"{path}: unknown column {col!r}{hint} (known: {', '.join(known)}; "
                         f"prefix a column with {NOTE_PREFIX!r} to keep it as a note)")
     return ok
+
+
+def _translate(df: pd.DataFrame, col: str, kind: str, extra: dict | None = None,
+               multi: bool = False) -> None:
+    """Replace Chinese (alias) values of ``col`` by canonical ones, in place."""
+    if col in df.columns:
+        df[col] = aliases.translate(df[col].astype(str).str.strip().tolist(), kind, extra,
+                                    multi=multi)
 
 
 def _coerce(df: pd.DataFrame, path: Path, schema: dict, problems: list[str]) -> pd.DataFrame:
@@ -305,9 +459,9 @@ def _coerce(df: pd.DataFrame, path: Path, schema: dict, problems: list[str]) -> 
         elif kind == "str":
             df[col] = raw
         elif kind == "bool":
-            low = raw.str.lower()
-            truth = low.isin(["true", "yes", "1", "y", "是"])
-            false = low.isin(["false", "no", "0", "n", "否", ""])
+            canon = pd.Series(aliases.translate(raw.tolist(), "bool"), index=raw.index)
+            truth = canon == "true"
+            false = (canon == "false") | (raw == "")
             bad = ~(truth | false)
             if bad.any():
                 problems.append(f"{path}: rows {_rows(bad)}: column {col!r} must be true or "
@@ -358,20 +512,57 @@ def _check_range(df: pd.DataFrame, path: Path, col: str, problems: list[str], *,
                             f"(got {v[bad].iloc[0]:g})")
 
 
-def _check_locations(df: pd.DataFrame, path: Path, problems: list[str]) -> None:
-    for col in LOCATION_COLUMNS:
+def _locate(df: pd.DataFrame, path, problems: list[str], system: str) -> pd.DataFrame:
+    """Check the location columns in the input ``system`` and convert them to WGS-84
+    ``lon``/``lat`` (projected ``x``/``y`` for an EPSG code of a projected CRS)."""
+    projected = coords.is_projected(system)
+    a, b = ("x", "y") if projected else ("lon", "lat")
+    for col in (a, b):
         if col not in df.columns:
-            problems.append(f"{path}: missing column {col!r} (give lon/lat in WGS84 degrees, or "
-                            "use a GeoPackage/GeoJSON/Shapefile with a CRS)")
-            return
-    _check_range(df, path, "lon", problems, low=-180, high=180)
-    _check_range(df, path, "lat", problems, low=-90, high=90)
-    lon, lat = df["lon"], df["lat"]
-    zero = (lon.abs() < 1e-9) & (lat.abs() < 1e-9)
-    if zero.any():
+            if projected:
+                problems.append(f"{path}: missing column {col!r} (coordinates {system}: give "
+                                "x = easting 东坐标 and y = northing 北坐标 in metres)")
+            else:
+                problems.append(f"{path}: missing column {col!r} (give lon/lat in degrees, "
+                                f"{system.upper()}; or use a GeoPackage/GeoJSON/Shapefile with "
+                                "a CRS)")
+            return df
+    if projected:
+        _check_range(df, path, "x", problems)
+        _check_range(df, path, "y", problems)
+        x, y = df["x"], df["y"]
+        swapped = (x.abs() > 1e6) & (y.abs() < 1e6)
+        if swapped.any():
+            problems.append(f"{path}: rows {_rows(swapped)}: x looks like a northing and y "
+                            "like an easting; in siting x is the easting (东坐标) and y the "
+                            "northing (北坐标): swap the columns")
+        ok = x.notna() & y.notna() & ~swapped
+        lon = pd.Series(np.nan, index=df.index)
+        lat = pd.Series(np.nan, index=df.index)
+        if ok.any():
+            lo, la = coords.to_wgs84(x[ok], y[ok], system)
+            lon[ok], lat[ok] = lo, la
+            bad = ok & ~(lon.between(-180, 180) & lat.between(-90, 90))
+            if bad.any():
+                problems.append(f"{path}: rows {_rows(bad)}: x/y do not lie in {system}'s "
+                                "area; check the EPSG code")
+        df = df.drop(columns=["x", "y"])
+        df["lon"], df["lat"] = lon, lat
+        lon_in, lat_in = lon, lat
+    else:
+        _check_range(df, path, "lon", problems, low=-180, high=180)
+        _check_range(df, path, "lat", problems, low=-90, high=90)
+        lon_in, lat_in = df["lon"], df["lat"]
+    zero = (lon_in.abs() < 1e-9) & (lat_in.abs() < 1e-9)
+    if not projected and zero.any():
         problems.append(f"{path}: rows {_rows(zero)}: location is (0, 0), which is almost "
                         "certainly a missing value")
-    ok = lon.between(-180, 180) & lat.between(-90, 90) & ~zero
+    ok = lon_in.between(-180, 180) & lat_in.between(-90, 90) & ~zero
+    if not projected and system not in ("wgs84", "cgcs2000") and ok.any():
+        lo, la = coords.to_wgs84(df.loc[ok, "lon"], df.loc[ok, "lat"], system)
+        df = df.copy()
+        df.loc[ok, "lon"], df.loc[ok, "lat"] = lo, la
+    lon, lat = df["lon"], df["lat"]
     if ok.sum() >= 3:
         # Points far from the rest are usually swapped lon/lat or a typo.
         mlon, mlat = lon[ok].median(), lat[ok].median()
@@ -381,6 +572,7 @@ def _check_locations(df: pd.DataFrame, path: Path, problems: list[str]) -> None:
             problems.append(f"{path}: rows {_rows(far)}: location lies "
                             f"{km[far].iloc[0]:.0f} km from the median of the file; "
                             "check for swapped lon/lat or a typo")
+    return df
 
 
 def _split_list(value: str) -> list[str]:
@@ -391,11 +583,17 @@ def _split_list(value: str) -> list[str]:
 # Loaders (one per table)
 
 
-def load_functions(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    """Function catalogue: one row per function (see ``data/CATALOGUES.md``)."""
-    df = read_table(path, problems)
-    if df is None or not _check_columns(df, path, FUNCTION_COLUMNS, FUNCTION_OPTIONAL, problems):
+def _has(df: pd.DataFrame, *cols: str) -> bool:
+    return all(c in df.columns for c in cols)
+
+
+def load_functions(source, problems: list[str]) -> pd.DataFrame | None:
+    """Function catalogue: one row per function (see ``siting/catalogues/CATALOGUES.md``)."""
+    df = read_table(source, problems)
+    if df is None:
         return None
+    path = df.attrs["label"]
+    ok = _check_columns(df, path, FUNCTION_COLUMNS, FUNCTION_OPTIONAL, problems)
     df = _coerce(df, path, {**FUNCTION_COLUMNS, **FUNCTION_OPTIONAL}, problems)
     for col in ("area_per_unit_m2", "walking_limit_m", "demand_per"):
         _check_range(df, path, col, problems, low=0, low_incl=False)
@@ -403,86 +601,107 @@ def load_functions(path: Path, problems: list[str]) -> pd.DataFrame | None:
                 "weight"):
         _check_range(df, path, col, problems, low=0)
     _check_range(df, path, "max_units", problems, low=1)
-    bad = df["min_units"] > df["max_units"]
-    if bad.any():
-        problems.append(f"{path}: rows {_rows(bad)}: min_units is larger than max_units")
-    unknown = ~df["demand_base"].isin(DEMAND_BASES)
-    if unknown.any():
-        problems.append(f"{path}: rows {_rows(unknown)}: unknown demand_base "
-                        f"{df['demand_base'][unknown].iloc[0]!r} (use one of "
-                        f"{', '.join(DEMAND_BASES)})")
-    return df.set_index("function")
+    if _has(df, "min_units", "max_units"):
+        bad = df["min_units"] > df["max_units"]
+        if bad.any():
+            problems.append(f"{path}: rows {_rows(bad)}: min_units is larger than max_units")
+    if _has(df, "demand_base"):
+        unknown = ~df["demand_base"].isin(DEMAND_BASES)
+        if unknown.any():
+            problems.append(f"{path}: rows {_rows(unknown)}: unknown demand_base "
+                            f"{df['demand_base'][unknown].iloc[0]!r} (use one of "
+                            f"{', '.join(DEMAND_BASES)})")
+    return df.set_index("function") if ok else None
 
 
-def load_channels(path: Path, problems: list[str]) -> pd.DataFrame | None:
-    """Channel catalogue: renovate / convert / transfer / new_build (see ``data/CATALOGUES.md``)."""
-    df = read_table(path, problems)
-    if df is None or not _check_columns(df, path, CHANNEL_COLUMNS, CHANNEL_OPTIONAL, problems):
+def load_channels(source, problems: list[str]) -> pd.DataFrame | None:
+    """Channel catalogue: renovate / convert / transfer / new_build (see
+    ``siting/catalogues/CATALOGUES.md``)."""
+    df = read_table(source, problems)
+    if df is None:
         return None
+    path = df.attrs["label"]
+    ok = _check_columns(df, path, CHANNEL_COLUMNS, CHANNEL_OPTIONAL, problems)
     df = _coerce(df, path, {**CHANNEL_COLUMNS, **CHANNEL_OPTIONAL}, problems)
     for col in ("cost_per_m2", "fixed_cost", "lead_time_months", "max_area_growth"):
         _check_range(df, path, col, problems, low=0)
     _check_range(df, path, "usable_factor", problems, low=0, low_incl=False, high=1)
-    bad_basis = ~df["area_basis"].isin(["floor_area", "buildable"])
-    if bad_basis.any():
-        problems.append(f"{path}: rows {_rows(bad_basis)}: area_basis must be 'floor_area' or "
-                        "'buildable'")
-    kinds, owners = [], []
-    for i, row in zip(df.index, df.itertuples(index=False)):
-        ks, os_ = _split_list(row.eligible_kinds), _split_list(row.eligible_ownerships)
-        for k in ks:
-            if k not in SPACE_KINDS:
-                close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.append(f"{path}: row {i}: unknown space kind {k!r}{hint}")
-        for o in os_:
-            if o not in OWNERSHIPS:
-                problems.append(f"{path}: row {i}: unknown ownership {o!r} "
-                                f"(use {', '.join(OWNERSHIPS)})")
-        if not ks or not os_:
-            problems.append(f"{path}: row {i}: eligible_kinds and eligible_ownerships must "
-                            "each list at least one value")
-        kinds.append(tuple(ks))
-        owners.append(tuple(os_))
-    df["eligible_kinds"] = kinds
-    df["eligible_ownerships"] = owners
-    return df.set_index("channel")
+    if _has(df, "area_basis"):
+        bad_basis = ~df["area_basis"].isin(["floor_area", "buildable"])
+        if bad_basis.any():
+            problems.append(f"{path}: rows {_rows(bad_basis)}: area_basis must be "
+                            "'floor_area' or 'buildable'")
+    _translate(df, "eligible_kinds", "kind", multi=True)
+    _translate(df, "eligible_ownerships", "ownership", multi=True)
+    if _has(df, "eligible_kinds", "eligible_ownerships"):
+        kinds, owners = [], []
+        for i, ks_, os__ in zip(df.index, df["eligible_kinds"], df["eligible_ownerships"]):
+            ks, os_ = _split_list(ks_), _split_list(os__)
+            for k in ks:
+                if k not in SPACE_KINDS:
+                    close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    problems.append(f"{path}: row {i}: unknown space kind {k!r}{hint}")
+            for o in os_:
+                if o not in OWNERSHIPS:
+                    problems.append(f"{path}: row {i}: unknown ownership {o!r} "
+                                    f"(use {', '.join(OWNERSHIPS)})")
+            if not ks or not os_:
+                problems.append(f"{path}: row {i}: eligible_kinds and eligible_ownerships "
+                                "must each list at least one value")
+            kinds.append(tuple(ks))
+            owners.append(tuple(os_))
+        df["eligible_kinds"] = kinds
+        df["eligible_ownerships"] = owners
+    return df.set_index("channel") if ok else None
 
 
-def load_zones(path: Path, problems: list[str]) -> pd.DataFrame | None:
+def _is_pop(c: str) -> bool:
+    return c.startswith("pop_")
+
+
+def load_zones(source, problems: list[str], system: str = "wgs84") -> pd.DataFrame | None:
     """Demand zones (communities): households, population and groups, location."""
-    df = read_table(path, problems)
-    extra = {c: "num" for c in (df.columns if df is not None else []) if c.startswith("pop_")}
-    if df is None or not _check_columns(df, path, ZONE_COLUMNS, {**ZONE_OPTIONAL,
-                                        **LOCATION_COLUMNS}, problems,
-                                        extra_ok=lambda c: c.startswith("pop_")):
+    df = read_table(source, problems, "zones", extra_ok=_is_pop)
+    if df is None:
         return None
+    path = df.attrs["label"]
+    extra = {c: "num" for c in df.columns if _is_pop(c)}
+    ok = _check_columns(df, path, ZONE_COLUMNS, {**ZONE_OPTIONAL, **LOCATION_COLUMNS},
+                        problems, extra_ok=_is_pop, table="zones")
     df = _coerce(df, path, {**ZONE_COLUMNS, **ZONE_OPTIONAL, **LOCATION_COLUMNS, **extra},
                  problems)
     _check_range(df, path, "households", problems, low=0, low_incl=False)
     _check_range(df, path, "population", problems, low=0, low_incl=False)
     for col in extra:
         _check_range(df, path, col, problems, low=0)
-        over = df[col] > df["population"]
-        if over.any():
-            problems.append(f"{path}: rows {_rows(over)}: {col} exceeds population")
-    _check_locations(df, path, problems)
+        if _has(df, "population"):
+            over = df[col] > df["population"]
+            if over.any():
+                problems.append(f"{path}: rows {_rows(over)}: {col} exceeds population")
+    df = _locate(df, path, problems, system)
     if "street" not in df.columns:
         df["street"] = ""
     if "existing_service_m2" not in df.columns:
         df["existing_service_m2"] = 0.0
     _check_range(df, path, "existing_service_m2", problems, low=0, required=False)
     df["existing_service_m2"] = df["existing_service_m2"].fillna(0.0)
-    return df.set_index("zone_id")
+    return df.set_index("zone_id") if ok else None
 
 
-def load_spaces(path: Path, channels: pd.DataFrame | None, problems: list[str]
-                ) -> pd.DataFrame | None:
+def load_spaces(source, channels: pd.DataFrame | None, problems: list[str],
+                system: str = "wgs84") -> pd.DataFrame | None:
     """Candidate spaces: kind, ownership, floor areas, optional cost overrides, location."""
-    df = read_table(path, problems)
-    if df is None or not _check_columns(df, path, SPACE_COLUMNS,
-                                        {**SPACE_OPTIONAL, **LOCATION_COLUMNS}, problems):
+    df = read_table(source, problems, "spaces")
+    if df is None:
         return None
+    path = df.attrs["label"]
+    ok = _check_columns(df, path, SPACE_COLUMNS, {**SPACE_OPTIONAL, **LOCATION_COLUMNS},
+                        problems, table="spaces")
+    _translate(df, "kind", "kind")
+    _translate(df, "ownership", "ownership")
+    labels = _labels(channels)
+    _translate(df, "channels", "channel", labels, multi=True)
     df = _coerce(df, path, {**SPACE_COLUMNS, **SPACE_OPTIONAL, **LOCATION_COLUMNS}, problems)
     for col in ("street", "channels"):
         if col not in df.columns:
@@ -492,27 +711,33 @@ def load_spaces(path: Path, channels: pd.DataFrame | None, problems: list[str]
             df[col] = np.nan
         _check_range(df, path, col, problems, low=0, required=False)
     _check_range(df, path, "floor_area_m2", problems, low=0)
-    bad_kind = ~df["kind"].isin(SPACE_KINDS)
-    for i in df.index[bad_kind.to_numpy()][:10]:
-        k = df.at[i, "kind"]
-        close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(SPACE_KINDS)})"
-        problems.append(f"{path}: row {i}: unknown kind {k!r}{hint}")
-    bad_own = ~df["ownership"].isin(OWNERSHIPS)
-    if bad_own.any():
-        problems.append(f"{path}: rows {_rows(bad_own)}: unknown ownership "
-                        f"{df['ownership'][bad_own].iloc[0]!r} (use {', '.join(OWNERSHIPS)})")
-    parcel = df["kind"] == "vacant_parcel"
-    no_build = parcel & ~(df["buildable_area_m2"] > 0)
-    if no_build.any():
-        problems.append(f"{path}: rows {_rows(no_build)}: a vacant_parcel needs "
-                        "buildable_area_m2 > 0")
-    no_floor = ~parcel & (df["floor_area_m2"] == 0)
-    if no_floor.any():
-        problems.append(f"{path}: rows {_rows(no_floor)}: floor_area_m2 must be > 0 for an "
-                        "existing building")
-    _check_locations(df, path, problems)
-    if channels is not None:
+    if _has(df, "kind"):
+        bad_kind = ~df["kind"].isin(SPACE_KINDS)
+        for i in df.index[bad_kind.to_numpy()][:10]:
+            k = df.at[i, "kind"]
+            close = difflib.get_close_matches(k, SPACE_KINDS, n=1)
+            hint = (f"; did you mean {close[0]!r}?" if close
+                    else f" (known: {', '.join(SPACE_KINDS)}, or the Chinese names in the "
+                    "alias table)")
+            problems.append(f"{path}: row {i}: unknown kind {k!r}{hint}")
+    if _has(df, "ownership"):
+        bad_own = ~df["ownership"].isin(OWNERSHIPS)
+        if bad_own.any():
+            problems.append(f"{path}: rows {_rows(bad_own)}: unknown ownership "
+                            f"{df['ownership'][bad_own].iloc[0]!r} (use "
+                            f"{', '.join(OWNERSHIPS)} or 国有, 集体, 私有)")
+    if _has(df, "kind", "floor_area_m2"):
+        parcel = df["kind"] == "vacant_parcel"
+        no_build = parcel & ~(df["buildable_area_m2"] > 0)
+        if no_build.any():
+            problems.append(f"{path}: rows {_rows(no_build)}: a vacant_parcel needs "
+                            "buildable_area_m2 > 0")
+        no_floor = ~parcel & (df["floor_area_m2"] == 0)
+        if no_floor.any():
+            problems.append(f"{path}: rows {_rows(no_floor)}: floor_area_m2 must be > 0 for "
+                            "an existing building")
+    df = _locate(df, path, problems, system)
+    if channels is not None and _has(df, "kind", "ownership", "space_id"):
         for i, row in zip(df.index, df.itertuples(index=False)):
             if row.kind not in SPACE_KINDS or row.ownership not in OWNERSHIPS:
                 continue
@@ -521,40 +746,55 @@ def load_spaces(path: Path, channels: pd.DataFrame | None, problems: list[str]
                 if c not in channels.index:
                     problems.append(f"{path}: row {i}: unknown channel {c!r} in column "
                                     f"'channels' (known: {', '.join(channels.index)})")
-            ok = [c for c in allowed if c in channels.index
-                  and row.kind in channels.at[c, "eligible_kinds"]
-                  and row.ownership in channels.at[c, "eligible_ownerships"]]
-            if not ok:
+            eligible = [c for c in allowed if c in channels.index
+                        and row.kind in channels.at[c, "eligible_kinds"]
+                        and row.ownership in channels.at[c, "eligible_ownerships"]]
+            if not eligible:
                 problems.append(f"{path}: row {i}: space {row.space_id!r} ({row.kind}, "
                                 f"{row.ownership}) is eligible for no channel")
-    return df.set_index("space_id")
+    return df.set_index("space_id") if ok else None
 
 
-def load_existing(path: Path | None, functions: pd.DataFrame | None, problems: list[str]
-                  ) -> pd.DataFrame:
+def _labels(catalogue: pd.DataFrame | None) -> dict[str, str]:
+    """The catalogue's Chinese labels as value aliases (``label_zh`` -> id)."""
+    if catalogue is None or "label_zh" not in catalogue.columns:
+        return {}
+    out = {}
+    for cid, lab in catalogue["label_zh"].items():
+        for part in re.split(r"[()（）]", str(lab)):
+            if part.strip():
+                out[part.strip()] = cid
+    return out
+
+
+def load_existing(source, functions: pd.DataFrame | None, problems: list[str],
+                  system: str = "wgs84") -> pd.DataFrame:
     """Existing facilities: capacity of one function already in place at a location."""
     empty = pd.DataFrame(columns=["name", "function", "capacity", "lon", "lat"],
                          index=pd.Index([], name="facility_id"))
-    if path is None:
+    if source is None:
         return empty
-    df = read_table(path, problems)
-    if df is None or not _check_columns(df, path, EXISTING_COLUMNS,
-                                        {**EXISTING_OPTIONAL, **LOCATION_COLUMNS}, problems):
+    df = read_table(source, problems, "existing")
+    if df is None:
         return empty
+    path = df.attrs["label"]
+    ok = _check_columns(df, path, EXISTING_COLUMNS, {**EXISTING_OPTIONAL, **LOCATION_COLUMNS},
+                        problems, table="existing")
+    _translate(df, "function", "function", _labels(functions))
     df = _coerce(df, path, {**EXISTING_COLUMNS, **EXISTING_OPTIONAL, **LOCATION_COLUMNS},
                  problems)
     _check_range(df, path, "capacity", problems, low=0, low_incl=False)
-    if functions is not None:
+    if functions is not None and _has(df, "function"):
         bad = ~df["function"].isin(functions.index)
         for i in df.index[bad.to_numpy()][:10]:
             f = df.at[i, "function"]
             close = difflib.get_close_matches(f, list(functions.index), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(f"{path}: row {i}: unknown function {f!r}{hint}")
-    _check_locations(df, path, problems)
-    if "name" not in df.columns:
+    df = _locate(df, path, problems, system)
+    if "name" not in df.columns and "facility_id" in df.columns:
         df["name"] = df["facility_id"]
-    return df.set_index("facility_id")
+    return df.set_index("facility_id") if ok else empty
 
 
 def check_id_clash(inputs_spaces: pd.DataFrame, existing: pd.DataFrame, sources: dict,
@@ -602,17 +842,46 @@ def check_standards(scenario: Scenario, functions: pd.DataFrame, channels: pd.Da
                 known_function(f, f"complexes.core_groups.{group}")
 
 
-def load_inputs(scenario: Scenario) -> Inputs:
-    """Read and validate every input file of ``scenario``; raise one DataError listing all
-    problems found in all files."""
+TABLES = ("zones", "spaces", "existing", "functions", "channels")
+
+
+def load_inputs(scenario: Scenario, frames: dict[str, pd.DataFrame] | None = None) -> Inputs:
+    """Read and validate every input table of ``scenario``; raise one DataError listing all
+    problems found in all tables.
+
+    ``frames`` gives tables as DataFrames instead of files (``{"zones": df, ...}``); a frame
+    wins over the scenario's file for that table. Locations are converted to WGS-84 from
+    each table's coordinate system (``data.coordinates`` or the table's own).
+    """
     paths = scenario.data
+    frames = dict(frames or {})
     problems: list[str] = []
-    functions = load_functions(paths.functions, problems)
-    channels = load_channels(paths.channels, problems)
-    zones = load_zones(paths.zones, problems)
-    spaces = load_spaces(paths.spaces, channels, problems)
-    existing = load_existing(paths.existing, functions, problems)
-    sources = {k: str(v) for k, v in paths.model_dump().items() if v is not None}
+    unknown = sorted(set(frames) - set(TABLES))
+    if unknown:
+        raise DataError(f"unknown input table(s) {', '.join(unknown)} (known: "
+                        f"{', '.join(TABLES)})")
+    src: dict = {}
+    for key in TABLES:
+        f = frames.get(key)
+        if f is not None:
+            f = f.copy()
+            f.attrs["label"] = f"{key} (DataFrame)"
+            src[key] = f
+        else:
+            src[key] = paths.source(key)
+    for key in ("zones", "spaces"):
+        if src[key] is None:
+            problems.append(f"scenario {scenario.name!r}: data.{key} is not set (give a file, "
+                            f"or a DataFrame to siting.plan({key}=...))")
+    functions = load_functions(src["functions"], problems)
+    channels = load_channels(src["channels"], problems)
+    zones = (load_zones(src["zones"], problems, paths.system("zones"))
+             if src["zones"] is not None else None)
+    spaces = (load_spaces(src["spaces"], channels, problems, paths.system("spaces"))
+              if src["spaces"] is not None else None)
+    existing = load_existing(src["existing"], functions, problems, paths.system("existing"))
+    sources = {k: (v.attrs["label"] if isinstance(v, pd.DataFrame) else str(v.path))
+               for k, v in src.items() if v is not None}
     if spaces is not None:
         check_id_clash(spaces, existing, sources, problems)
     for key, table, known in (("functions", scenario.functions, functions),
@@ -632,4 +901,6 @@ def load_inputs(scenario: Scenario) -> Inputs:
     assert functions is not None and channels is not None
     assert zones is not None and spaces is not None
     return Inputs(zones=zones, spaces=spaces, existing=existing, functions=functions,
-                  channels=channels, sources=sources)
+                  channels=channels, sources=sources,
+                  coordinates={k: paths.system(k) for k in ("zones", "spaces", "existing")},
+                  frames={k: v for k, v in frames.items() if v is not None})

@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from siting.coords import add_input_columns
 from siting.results import Plan
 
 PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
@@ -126,7 +127,8 @@ def zone_summary(plan: Plan) -> pd.DataFrame:
                         "weighted_coverage": weighted.reindex(z.index).round(6)})
     out = out.join(wide.round(6)).reset_index(names="zone_id")
     out["lon"], out["lat"] = z["lon"].to_numpy(), z["lat"].to_numpy()
-    return out
+    system = plan.data.meta.get("coordinates", {}).get("input", {}).get("zones", "wgs84")
+    return add_input_columns(out, system)
 
 
 def write_plan(plan: Plan, out_dir: str | Path) -> Path:

@@ -181,6 +181,22 @@ def _network_zone_site(scenario: Scenario, zones: pd.DataFrame, site_ids: pd.Ind
                          "site_id": site_ids.to_numpy()[si], "distance_m": d})
 
 
+def _check_coordinates(scenario: Scenario, zones: pd.DataFrame, spaces: pd.DataFrame,
+                       existing: pd.DataFrame, meta: dict) -> None:
+    """Warn when another coordinate system fits the street network clearly better
+    (:mod:`siting.coordcheck`); the medians go to the summary."""
+    from siting import coordcheck
+
+    systems = meta.get("coordinates", {}).get("input", {})
+    report, warns = coordcheck.check_network(
+        scenario.distance.network, meta["crs"],
+        {"zones": zones, "spaces": spaces, "existing": existing}, systems)
+    for w in warns:
+        log.warning("scenario %s: %s", scenario.name, w)
+    meta.setdefault("coordinates", {})["check"] = report
+    meta["network_warnings"] = [*meta.get("network_warnings", []), *warns]
+
+
 def compare_reach(straight: pd.DataFrame, net: pd.DataFrame, functions: pd.DataFrame
                   ) -> dict:
     """How many zone-site pairs the straight-line estimate gets wrong, per walking limit:
@@ -228,6 +244,7 @@ def build_pairs(zones: pd.DataFrame, spaces: pd.DataFrame, existing: pd.DataFram
             zone_site = _network_zone_site(scenario, zones, site_ids, zone_xy, site_xy,
                                            max_walk, meta)
             meta["straight_vs_network"] = compare_reach(straight, zone_site, functions)
+            _check_coordinates(scenario, zones, spaces, existing, meta)
     is_existing = zone_site["site_id"].isin(existing.index)
     parts = []
     for fid, f in functions.iterrows():
@@ -266,7 +283,8 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
     demand = compute_demand(zones, functions, scenario)
     plausibility.check_demand(demand, zones, functions, inputs.sources, scenario.name)
     meta = {"detour_factor": scenario.distance.detour_factor,
-            "demand_growth": dict(scenario.demand_growth), "crs": crs}
+            "demand_growth": dict(scenario.demand_growth), "crs": crs,
+            "coordinates": {"input": dict(inputs.coordinates), "internal": "wgs84"}}
     pairs, reach = build_pairs(zones, spaces, existing, functions, demand, scenario, meta)
     meta.pop("crs")
     plausibility.check_scale(demand, pairs, spaces.index, functions,

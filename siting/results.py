@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from siting import __version__
 from siting.config import Scenario
+from siting.coords import add_input_columns, output_columns
 from siting.data import file_sha256
 from siting.model import BuiltModel
 from siting.problem import ProblemData
@@ -168,6 +169,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
              "complex"]
             + [f"units_{f}" for f in funcs] + [f"served_{f}" for f in funcs] + ["lon", "lat"])
     sites = pd.DataFrame(rows, columns=cols).sort_values("space_id").reset_index(drop=True)
+    systems = data.meta.get("coordinates", {}).get("input", {})
+    sites = add_input_columns(sites, systems.get("spaces", "wgs84"))
 
     served_zone = assign.groupby(["zone_id", "function"])["served"].sum()
     zones = data.demand.rename("demand").reset_index()
@@ -178,6 +181,10 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     zones.insert(2, "street", data.zones.loc[zones["zone_id"], "street"].to_numpy())
     zones["demand"] = zones["demand"].round(6)
     zones = zones.sort_values(["zone_id", "function"]).reset_index(drop=True)
+    if output_columns(systems.get("zones", "wgs84")):
+        zones["lon"] = data.zones.loc[zones["zone_id"], "lon"].to_numpy(dtype=float)
+        zones["lat"] = data.zones.loc[zones["zone_id"], "lat"].to_numpy(dtype=float)
+        zones = add_input_columns(zones, systems["zones"])
 
     summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
     summary["shortfalls"] = read_shortfalls(built)
@@ -238,8 +245,8 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
                          ["demand"] for f in fn.index if per_function[f]["demand"] > 0) / wsum, 6)
 
     chosen = list(sites["space_id"]) + list(data.existing.index)
-    inputs = {k: {"path": v, "sha256": file_sha256(v) if Path(v).is_file() else None}
-              for k, v in scenario.data.model_dump(mode="json").items() if v is not None}
+    inputs = {k: {"path": str(v), "sha256": file_sha256(v) if Path(v).is_file() else None}
+              for k, v in scenario.data.files().items()}
     for key, extra in (("distance_table", scenario.distance.table),
                        ("network", scenario.distance.network)):
         if extra is not None:
@@ -280,6 +287,7 @@ def _summary(data: ProblemData, result: SolveResult, scenario: Scenario, sites: 
                      else None,
                      "straight_vs_network": data.meta.get("straight_vs_network"),
                      "network_warnings": data.meta.get("network_warnings", [])},
+        "coordinates": data.meta.get("coordinates"),
         "inputs": inputs,
         "resolved_scenario": scenario.model_dump(mode="json"),
         "siting_version": __version__,

@@ -171,9 +171,14 @@ def base_value(spec: SweepSpec, base: dict, key: str) -> Any:
         if parts[2] == "cost_multiplier":
             return 1.0
         problems: list[str] = []
-        path = Path(get_dotted(base, f"data.{parts[0]}") or "")
+        from siting.config import DataPaths
+
+        try:  # the scenario's catalogue, or the built-in one
+            src = DataPaths.model_validate(base.get("data") or {}).source(parts[0])
+        except ValidationError:
+            src = None
         loader = load_functions if parts[0] == "functions" else load_channels
-        table = loader(path, problems) if path.is_file() else None
+        table = loader(src, problems) if src is not None and Path(src.path).is_file() else None
         if table is not None and parts[1] in table.index and parts[2] in table.columns:
             val = table.at[parts[1], parts[2]]
             return val.item() if hasattr(val, "item") else val

@@ -27,8 +27,7 @@ def compared(tmp_path_factory) -> tuple[Path, Path]:
     (scen / "base.yaml").write_text(
         "description: base for the test\n"
         "data: {zones: ../data/demo/zones.csv, spaces: ../data/demo/spaces.csv, "
-        "existing: ../data/demo/existing.csv, functions: ../data/functions.csv, "
-        "channels: ../data/channels.csv}\n"
+        "existing: ../data/demo/existing.csv}\n"
         "model: {budget: 20_000_000}\nsolver: {mip_rel_gap: 0.01, time_limit_s: 60}\n",
         encoding="utf-8")
     (scen / "cheap.yaml").write_text("extends: base\ndescription: 10 M\n"

@@ -26,7 +26,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 def test_defaults_and_relative_paths(tmp_path):
     s = load_scenario(write(tmp_path, "base", DATA))
     assert s.name == "base"
-    assert s.data.zones == (tmp_path / "z.csv").resolve()
+    assert s.data.zones.path == (tmp_path / "z.csv").resolve()
     assert s.model.objective == "max_coverage" and s.distance.detour_factor == 1.3
 
 

@@ -22,7 +22,7 @@ def demo(tmp_path: Path) -> Path:
     for name in ("zones.csv", "spaces.csv", "existing.csv"):
         shutil.copy(ROOT / "data" / "demo" / name, tmp_path / name)
     for name in ("functions.csv", "channels.csv"):
-        shutil.copy(ROOT / "data" / name, tmp_path / name)
+        shutil.copy(ROOT / "siting" / "catalogues" / name, tmp_path / name)
     (tmp_path / "s.yaml").write_text(
         "data:\n  zones: zones.csv\n  spaces: spaces.csv\n  existing: existing.csv\n"
         "  functions: functions.csv\n  channels: channels.csv\n", encoding="utf-8")
