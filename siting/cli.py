@@ -103,6 +103,16 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from siting.template import init_project
+
+    files = init_project(args.dir, lang=args.lang, overwrite=args.force)
+    for f in files:
+        print(f"wrote {f}")
+    print(f"fill in {files[0]}, then: siting run {files[1]} --out {Path(args.dir) / 'results'}")
+    return 0
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from siting.benchmarks import run_benchmark_cli
 
@@ -156,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild the model for every run (no persistent re-solve)")
     _lang(w)
     w.set_defaults(func=cmd_sweep)
+
+    i = sub.add_parser("init", help="write a ready-to-fill project (city.xlsx template, "
+                       "scenario.yaml, README) for a city's own data")
+    i.add_argument("dir", help="project folder to create")
+    i.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the template's headers and notes (default zh)")
+    i.add_argument("--force", action="store_true", help="overwrite existing files")
+    i.set_defaults(func=cmd_init)
 
     k = sub.add_parser("catalogue", help="write copies of the built-in function and channel "
                        "catalogues to edit")

@@ -351,7 +351,7 @@ class Scenario(_Strict):
 
     name: str
     description: str = ""
-    data: DataPaths
+    data: DataPaths = DataPaths()
     model: ModelOptions = ModelOptions()
     distance: DistanceOptions = DistanceOptions()
     solver: SolverOptions = SolverOptions()
@@ -545,7 +545,7 @@ def load_scenario(source: str | Path | dict, overrides: dict | None = None, *,
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        src = f"{where} (with --set overrides)" if overrides else where
+        src = f"{where} (with overrides)" if overrides else where
         raise format_validation_error(exc, src) from None
 
 

@@ -130,6 +130,8 @@ def set_cell(df: pd.DataFrame, row: str, col: str, val) -> None:
         df[col] = df[col].astype(float)
     if col in df.columns and pd.api.types.is_bool_dtype(df[col]) and not isinstance(val, bool):
         df[col] = df[col].astype(object)
+    if col not in df.columns:  # a new column: unset (None) elsewhere
+        df[col] = pd.Series([None] * len(df), index=df.index, dtype=object)
     df.at[row, col] = val
 
 
@@ -280,8 +282,16 @@ def _header_at(grid: pd.DataFrame, table: str | None, header_row: int | None,
     return at
 
 
+def frame_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame given as a table, with ids given as its (named) index made a column."""
+    df = df.copy()
+    if not isinstance(df.index, pd.RangeIndex) and any(n is not None for n in df.index.names):
+        df = df.reset_index()
+    return df
+
+
 def read_table(source, problems: list[str], table: str | None = None,
-               extra_ok=lambda c: False) -> pd.DataFrame | None:
+               extra_ok=lambda c: False, allow_empty: bool = False) -> pd.DataFrame | None:
     """Read a table as text cells with canonical column names, indexed by spreadsheet row.
 
     ``source`` is a :class:`~siting.config.TableSource`, a path or a DataFrame. CSV may be
@@ -293,7 +303,7 @@ def read_table(source, problems: list[str], table: str | None = None,
     from siting.config import TableSource
 
     if isinstance(source, pd.DataFrame):
-        df = source.copy()
+        df = frame_table(source)
         df.columns = [str(c) for c in df.columns]
         df = df.reset_index(drop=True).astype(object).where(df.notna(), "").astype(str)
         df.index = pd.RangeIndex(2, len(df) + 2)
@@ -348,7 +358,10 @@ def read_table(source, problems: list[str], table: str | None = None,
     comment = first.fillna("").astype(str).str.startswith(COMMENT_PREFIX)
     df = df[~blank & ~comment]
     if len(df) == 0:
-        problems.append(f"{label}: the file has no rows")
+        if not allow_empty:
+            problems.append(f"{label}: no data rows (rows whose first cell starts with "
+                            f"{COMMENT_PREFIX!r} are comments)" if len(blank) else
+                            f"{label}: the file has no rows")
         return None
     df.attrs["label"] = label
     return df
@@ -774,8 +787,10 @@ def load_existing(source, functions: pd.DataFrame | None, problems: list[str],
                          index=pd.Index([], name="facility_id"))
     if source is None:
         return empty
-    df = read_table(source, problems, "existing")
+    df = read_table(source, problems, "existing", allow_empty=True)
     if df is None:
+        if not any(source_label(source) in p for p in problems):
+            log.info("%s: no rows: no existing facilities", source_label(source))
         return empty
     path = df.attrs["label"]
     ok = _check_columns(df, path, EXISTING_COLUMNS, {**EXISTING_OPTIONAL, **LOCATION_COLUMNS},

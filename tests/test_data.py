@@ -142,9 +142,17 @@ def test_coordinates_out_of_range_and_swapped(demo):
 
 
 def test_empty_file(demo):
+    (demo / "zones.csv").write_text("zone_id,name,households,population,pop_0_3,pop_60_plus,"
+                                    "lon,lat\n", encoding="utf-8")
+    one(problems(demo), "zones.csv", "no rows")
+
+
+def test_empty_existing_means_none(demo):
+    """An existing-facilities table with a header and no rows (the template's sheet, not yet
+    filled) means there are none."""
     (demo / "existing.csv").write_text("facility_id,function,capacity,lon,lat\n",
                                        encoding="utf-8")
-    one(problems(demo), "existing.csv", "no rows")
+    assert load_inputs(load_scenario(demo / "s.yaml")).existing.empty
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
