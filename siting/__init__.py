@@ -21,7 +21,7 @@ def __getattr__(name: str):
 
         return load_scenario
     if name == "Plan":
-        from siting.results import Plan
+        from siting.api import Plan
 
         return Plan
     raise AttributeError(f"module 'siting' has no attribute {name!r}")

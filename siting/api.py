@@ -13,17 +13,41 @@ coordinate systems, every problem at once in one :class:`~siting.exceptions.Data
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 
+from siting import results
 from siting.config import Scenario, load_scenario
 from siting.data import load_inputs
 from siting.problem import prepare
-from siting.results import Plan
 
 INPUT_FRAMES = "input_frames"
 """Key in ``Plan.data.meta`` of the tables given as DataFrames (written by ``Plan.write``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan(results.Plan):
+    """A recommended plan (:class:`siting.results.Plan`) that can write itself.
+
+    sites : one row per chosen space (channel, area, capex, units and served per function).
+    assignments : zone_id, site_id, function, served, distance_m (existing facilities too).
+    zones : zone_id, function, demand, served, coverage.
+    summary : status, objective, gap, costs, demand and service per function, inputs, options.
+    """
+
+    def write(self, out_dir: str | Path, lang: str = "zh", *, make_map: bool = True,
+              report: bool = False) -> Path:
+        """Write everything ``siting run`` writes (CSV, GeoPackage, summary.json, plan.xlsx,
+        map.png; the HTML report with ``report=True``) into ``out_dir``. Tables given as
+        DataFrames go to ``out_dir/inputs/`` and the summary points at them, so
+        ``siting verify out_dir`` can re-check the plan."""
+        from siting.report import write_plan
+
+        out = Path(out_dir)
+        plan_ = dataclasses.replace(self, summary=write_input_frames(self, out))
+        return write_plan(plan_, out, lang, make_map=make_map, report=report)
 
 
 def plan(zones: pd.DataFrame | None = None, spaces: pd.DataFrame | None = None,
@@ -76,10 +100,10 @@ def plan(zones: pd.DataFrame | None = None, spaces: pd.DataFrame | None = None,
     result = plan_problem(data, scen)
     if inputs.frames:
         result.data.meta[INPUT_FRAMES] = inputs.frames
-    return result
+    return Plan(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
 
 
-def write_input_frames(plan_: Plan, out: Path) -> dict:
+def write_input_frames(plan_: results.Plan, out: Path) -> dict:
     """Write the DataFrames a plan was made from to ``out/inputs/<table>.csv`` and return the
     summary with its scenario pointing at them (so the folder can be verified alone)."""
     import copy

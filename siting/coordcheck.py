@@ -6,8 +6,11 @@ distance never fires. Instead, the points of each table are re-read under every 
 system (the raw values are recovered from the declared system, then converted to WGS-84 as if
 they were in the candidate), and the median distance to the nearest street segment is compared.
 Points from maps, addresses and building entrances sit close to streets, so the right system
-gives the smallest median; a warning is raised when another system's median is clearly smaller
-(under half, and at least :data:`MIN_GAIN_M` less).
+gives the smallest median. A warning is raised when another system fits clearly better: its
+median is under half the declared one's and at least :data:`MIN_GAIN_M` less, *and* it brings
+at least :data:`MIN_SHARE` of the points closer to a street (a sign test: points placed without
+regard to streets come closer under a shifted reading about half the time, so a small table
+cannot warn by chance).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import numpy as np
 from siting import coords, geo
 
 CANDIDATES = ("wgs84", "gcj02", "bd09")
-MIN_POINTS = 5
+MIN_POINTS = 10
 MIN_GAIN_M = 10.0
 RATIO = 0.5
+MIN_SHARE = 0.8
 
 
 def street_distance(segments: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -45,20 +49,25 @@ def check(segments: np.ndarray, crs, tables: dict[str, tuple[np.ndarray, np.ndar
         if len(lon) < MIN_POINTS or declared not in (*CANDIDATES, "cgcs2000"):
             continue
         raw = coords.from_wgs84(lon, lat, declared)
-        medians = {}
+        medians, dist = {}, {}
         for cand in CANDIDATES:
             lo, la = coords.to_wgs84(*raw, cand)
             x, y = geo.project(lo, la, crs)
-            medians[cand] = round(float(np.median(street_distance(segments, x, y))), 1)
-        own = medians["wgs84" if declared == "cgcs2000" else declared]
+            dist[cand] = street_distance(segments, x, y)
+            medians[cand] = round(float(np.median(dist[cand])), 1)
+        mine = "wgs84" if declared == "cgcs2000" else declared
+        own = medians[mine]
         best = min(medians, key=medians.get)
-        report[name] = {"declared": declared, "median_street_distance_m": medians}
-        if medians[best] < RATIO * own and own - medians[best] >= MIN_GAIN_M:
+        closer = float(np.mean(dist[best] < dist[mine]))
+        report[name] = {"declared": declared, "median_street_distance_m": medians,
+                        "points": int(len(lon))}
+        if (best != mine and medians[best] < RATIO * own and own - medians[best] >= MIN_GAIN_M
+                and closer >= MIN_SHARE):
             report[name]["better"] = best
             warnings.append(
                 f"{name}: the points fit the street network much better read as {best} "
                 f"(median {medians[best]:g} m from a street) than as {declared} (median "
-                f"{own:g} m): are they from {_source(best)}? Set data.coordinates (or "
+                f"{own:g} m; {100 * closer:.0f} % of the points closer): are they from {_source(best)}? Set data.coordinates (or "
                 f"data.{name}.coordinates) to {best}")
     return report, warnings
 

@@ -39,19 +39,6 @@ class Plan:
     summary: dict
     data: ProblemData = field(repr=False)
 
-    def write(self, out_dir: str | Path, *, make_map: bool = True) -> Path:
-        """Write every export (CSV, Excel, GeoPackage, summary.json, map) into ``out_dir``.
-        Tables given as DataFrames go to ``out_dir/inputs/`` and the summary points at them,
-        so ``siting verify out_dir`` can re-check the plan."""
-        from dataclasses import replace
-
-        from siting.api import write_input_frames
-        from siting.exports import write_plan
-
-        out = Path(out_dir)
-        return write_plan(replace(self, summary=write_input_frames(self, out)), out,
-                          make_map=make_map)
-
 
 
 

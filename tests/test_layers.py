@@ -10,8 +10,9 @@ from pathlib import Path
 import siting
 
 PKG = Path(siting.__file__).parent
-ABOVE_REPORT = {"siting.cli"}
-"""Modules allowed to import siting.report (besides the report package itself)."""
+ABOVE_REPORT = {"siting.cli", "siting.api"}
+"""Modules allowed to import siting.report (besides the report package itself): the two user
+interfaces, the command line and the Python API (``siting.plan(...).write(dir)``)."""
 
 
 def module_name(path: Path) -> str:
