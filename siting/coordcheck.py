@@ -67,8 +67,9 @@ def check(segments: np.ndarray, crs, tables: dict[str, tuple[np.ndarray, np.ndar
             warnings.append(
                 f"{name}: the points fit the street network much better read as {best} "
                 f"(median {medians[best]:g} m from a street) than as {declared} (median "
-                f"{own:g} m; {100 * closer:.0f} % of the points closer): are they from {_source(best)}? Set data.coordinates (or "
-                f"data.{name}.coordinates) to {best}")
+                f"{own:g} m; {100 * closer:.0f} % of the points closer): are they from "
+                f"{_source(best)}? Set data.coordinates (or data.{name}.coordinates) to "
+                f"{best}")
     return report, warnings
 
 
