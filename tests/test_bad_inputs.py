@@ -20,8 +20,8 @@ from siting.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {"zones": "data/demo/zones.csv", "spaces": "data/demo/spaces.csv",
-         "existing": "data/demo/existing.csv", "functions": "data/functions.csv",
-         "channels": "data/channels.csv"}
+         "existing": "data/demo/existing.csv", "functions": "siting/catalogues/functions.csv",
+         "channels": "siting/catalogues/channels.csv"}
 SCENARIO = {"data": {k: f"d/{Path(v).name}" for k, v in FILES.items()},
             "model": {"objective": "max_coverage", "budget": 5e7},
             "solver": {"time_limit_s": 20, "mip_rel_gap": 0.05}}
