@@ -75,7 +75,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     folder = Path(args.scenarios)
     rc = run_comparison(folder, args.names or None, Path(args.out),
-                        overrides=_overrides(args.set))
+                        overrides=_overrides(args.set), force=args.force)
     comparison_outputs(Path(args.out), args.lang)
     print(f"wrote {Path(args.out) / 'comparison.xlsx'} and charts")
     return rc
@@ -146,8 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="solve several scenarios and compare them")
     c.add_argument("names", nargs="*", help="scenario file stems (default: all)")
-    c.add_argument("--scenarios", default=str(DEFAULT_SCENARIOS), help="scenario folder")
-    c.add_argument("--out", default="results", help="output folder (default results/)")
+    c.add_argument("--scenarios", default=str(DEFAULT_SCENARIOS),
+                   help="folder of scenario files (*.yaml; default scenarios/)")
+    c.add_argument("--out", default="results", help="output folder (default results/); one "
+                   "comparison per folder")
+    c.add_argument("--force", action="store_true", help="replace another comparison (other "
+                   "scenarios or overrides) already in --out")
     c.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a key in every scenario (highest priority)")
     _lang(c)

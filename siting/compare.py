@@ -37,6 +37,9 @@ from siting.exports import AtomicDir, write_csv, write_plan
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "cache_key.txt"
+MANIFEST = "comparison.json"
+"""Which scenarios (from which folder, with which overrides) the comparison in a folder
+compares: another comparison is never written over it without ``force``."""
 CHANNELS = ("renovate", "convert", "transfer", "new_build")
 
 
@@ -210,10 +213,60 @@ def markdown_summary(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _manifest(folder: Path, files: list[Path], overrides: dict | None) -> dict:
+    return {"scenarios_folder": str(Path(folder).resolve()),
+            "scenarios": sorted(p.stem for p in files), "overrides": overrides or {}}
+
+
+def claim_output(out: Path, manifest: dict, force: bool = False) -> str | None:
+    """Check that writing ``manifest``'s comparison into ``out`` replaces no *other*
+    comparison (other scenarios, folder or overrides). Raises SitingError naming both unless
+    ``force``; returns a line to print when it replaces one, else None."""
+    old = None
+    if (out / MANIFEST).is_file():
+        try:
+            old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+    if old is None and (out / "comparison.csv").is_file():  # written before manifests
+        try:
+            table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig", dtype=str)
+            old = {"scenarios": sorted(table["scenario"].astype(str)),
+                   "scenarios_folder": None, "overrides": None}
+        except (OSError, ValueError, KeyError):
+            old = {"scenarios": ["?"], "scenarios_folder": None, "overrides": None}
+    if old is None:
+        return None
+    same = (sorted(old.get("scenarios", [])) == manifest["scenarios"]
+            and old.get("scenarios_folder") in (None, manifest["scenarios_folder"])
+            and old.get("overrides") in (None, manifest["overrides"]))
+    if same:
+        return None
+    names = old.get("scenarios", [])
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    where = f" from {old['scenarios_folder']}" if old.get("scenarios_folder") else ""
+    what = (f"{out} holds another comparison: {len(names)} scenario(s) ({shown}){where}"
+            + (" with other --set overrides" if sorted(names) == manifest["scenarios"]
+               else ""))
+    if not force:
+        new = ", ".join(manifest["scenarios"][:8])
+        raise SitingError(f"{what}; comparing {new} there would replace its comparison.csv, "
+                          "site_stability.csv, summary.md, workbook and charts. Choose another "
+                          "--out, or add --force to replace it")
+    return f"replacing the comparison in {what.split(' holds another comparison: ', 1)[-1]}"
+
+
 def run_comparison(folder: Path, names: list[str] | None, out: Path,
-                   overrides: dict | None = None) -> int:
-    """Solve (or reuse) each scenario, write plans and the comparison; 0 if all succeeded."""
+                   overrides: dict | None = None, force: bool = False) -> int:
+    """Solve (or reuse) each scenario, write plans and the comparison; 0 if all succeeded.
+
+    Refuses (:class:`SitingError`) to write over another comparison in ``out`` unless
+    ``force`` (:func:`claim_output`)."""
     files = scenario_files(folder, names)
+    manifest = _manifest(folder, files, overrides)
+    note = claim_output(Path(out), manifest, force)
+    if note:
+        print(note)
     rows = []
     plan_dirs: dict[str, Path] = {}
     columns = TextColumn("{task.description}"), BarColumn(), TextColumn(
@@ -253,6 +306,8 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
         write_csv(table, tmp / "comparison.csv")
         write_csv(stab, tmp / "site_stability.csv")
         (tmp / "summary.md").write_text(markdown_summary(table), encoding="utf-8")
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
     for r in rows:
         cov = r.get("weighted_coverage")
         tail = (f"weighted coverage {100 * cov:5.1f} %, capex {r['capex'] / 1e6:7.1f} M CNY"
