@@ -130,7 +130,7 @@ def write_workbook(path: Path, lang: str = "zh") -> None:
                                 "siting")
             need = ("必填" if required else "选填") if lang == "zh" else (
                 "required" if required else "optional")
-            text = f"{d_zh if lang == 'zh' else d_en}; {need}"
+            text = f"{d_zh}；{need}" if lang == "zh" else f"{d_en}; {need}"
             if n == 1:
                 text = f"{COMMENT_PREFIX} {text}"
             c = ws.cell(row=2, column=n, value=text)

@@ -1,0 +1,29 @@
+"""MkDocs hook: insert the reference pages generated from the code (:mod:`siting.docgen`)."""
+
+from __future__ import annotations
+
+MARKERS = {
+    "<!-- siting:scenario-reference -->": "scenario_reference",
+    "<!-- siting:cli-reference -->": "cli_reference",
+    "<!-- siting:model-reference -->": "model_reference",
+    "<!-- siting:aliases -->": "aliases",
+    "<!-- siting:catalogues -->": "catalogues",
+}
+
+
+def _render(name: str) -> str:
+    from siting import aliases, catalogues, docgen
+
+    if name == "aliases":
+        return aliases.alias_markdown()
+    if name == "catalogues":
+        text = catalogues.path("CATALOGUES.md").read_text(encoding="utf-8")
+        return text.split("\n", 1)[1]  # the page has its own title
+    return getattr(docgen, name)()
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    for marker, name in MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, _render(name))
+    return markdown
