@@ -85,13 +85,22 @@ def read_orlib_cap(path: Path, capacity: float | None = None) -> ProblemData:
         pos += 1 + m
     if pos != len(tok):
         raise DataError(f"{path}: expected {pos} numbers, found {len(tok)}")
+    return cap_problem(np.array(caps), np.array(fixed), demand, cost)
+
+
+def cap_problem(caps: np.ndarray, fixed: np.ndarray, demand: np.ndarray, cost: np.ndarray,
+                reach: np.ndarray | None = None) -> ProblemData:
+    """A capacitated warehouse instance as :class:`ProblemData`: capacities and opening
+    costs per site, demand per customer, ``cost[j, i]`` of serving all of customer j's
+    demand from site i; ``reach`` (same shape, bool) limits the pairs."""
+    n, m = cost.shape
     sids = [f"W{i + 1}" for i in range(m)]
     zids = [f"C{j + 1}" for j in range(n)]
     spaces = pd.DataFrame({"kind": "state_building", "ownership": "state",
                            "floor_area_m2": caps, "fixed_cost": fixed},
                           index=pd.Index(sids, name="space_id"))
     zones = pd.DataFrame(index=pd.Index(zids, name="zone_id"))
-    zi, si = np.nonzero(demand[:, None] > 0 * cost)  # every customer-warehouse pair
+    zi, si = np.nonzero(np.ones((n, m), dtype=bool) if reach is None else reach)
     pairs = pd.DataFrame({"zone_id": np.array(zids)[zi], "site_id": np.array(sids)[si],
                           "function": FUNCTION, "distance_m": 0.0,
                           # c_ij is the cost of serving ALL of j's demand from i
@@ -114,18 +123,23 @@ def read_orlib_pmed(path: Path) -> tuple[ProblemData, int]:
         c[j - 1, i - 1] = k
     np.fill_diagonal(c, 0.0)
     d = shortest_path(np.where(np.isinf(c), 0, c), method="FW", directed=False)
+    return pmed_problem(d), p
+
+
+def pmed_problem(d: np.ndarray) -> ProblemData:
+    """A p-median instance as :class:`ProblemData`: every vertex a zone with demand 1
+    and a candidate space, ``d`` the distances (``inf``: no pair)."""
+    n = len(d)
     ids = [f"V{i + 1}" for i in range(n)]
     spaces = pd.DataFrame({"kind": "state_building", "ownership": "state",
                            "floor_area_m2": float(n)}, index=pd.Index(ids, name="space_id"))
     zones = pd.DataFrame(index=pd.Index(ids, name="zone_id"))
-    zi, si = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    zi, si = zi.ravel(), si.ravel()
+    zi, si = np.nonzero(np.isfinite(d))
     pairs = pd.DataFrame({"zone_id": np.array(ids)[zi], "site_id": np.array(ids)[si],
                           "function": FUNCTION, "distance_m": d[zi, si]})
     dem = pd.Series(1.0, index=pd.MultiIndex.from_arrays([ids, [FUNCTION] * n]))
-    data = problem_from_frames(zones=zones, spaces=spaces, functions=_one_function(n),
+    return problem_from_frames(zones=zones, spaces=spaces, functions=_one_function(n),
                                channels=_one_channel(), demand=dem, pairs=pairs)
-    return data, p
 
 
 def read_spopt_london(folder: Path, p: int = 10) -> tuple[ProblemData, int]:
@@ -170,10 +184,16 @@ def benchmark_scenario(objective: str, n_spaces: int | None, time_limit: float,
 
 
 def solve_benchmark(kind: str, path: Path, capacity: float | None = None,
-                    time_limit: float = 600.0) -> dict:
-    """Solve one instance; return objective, reference (if listed) and timings."""
+                    time_limit: float = 600.0, method: str = "auto") -> dict:
+    """Solve one instance; return objective, reference (if listed), timings and the
+    (seconds, plan, bound) history.
+
+    ``method``: ``auto`` solves by the facility-location structure where the model has it
+    (:func:`siting.decompose.solve_structured`), ``single`` the single model whole,
+    ``benders`` / ``radius`` force one."""
+    from siting.decompose import solve_structured
     from siting.model import build_model
-    from siting.solve import solve
+    from siting.solve import Solver
 
     path = Path(path)
     t0 = time.perf_counter()
@@ -196,13 +216,15 @@ def solve_benchmark(kind: str, path: Path, capacity: float | None = None,
     t0 = time.perf_counter()
     built = build_model(data, scen.model)
     t_build = time.perf_counter() - t0
-    res = solve(built, scen.solver)
+    solver = Solver()
+    res = solve_structured(built, scen.solver, solver=solver, method=method)
     ref = reference_optimum(path, instance)
     obj = res.objective
     rel = None if (obj is None or ref is None) else abs(obj - ref) / max(abs(ref), 1e-12)
     return {"instance": instance, "status": res.status, "objective": obj, "reference": ref,
             "rel_diff": rel, "mip_gap": res.mip_gap, "read_s": t_read, "build_s": t_build,
-            "solve_s": res.runtime_s}
+            "solve_s": res.runtime_s, "first_plan_s": res.first_plan_s,
+            "termination": res.termination, "history": list(solver.history)}
 
 
 def reference_optimum(path: Path, instance: str) -> float | None:

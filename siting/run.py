@@ -58,7 +58,12 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         # on a re-solve the solver also keeps the previous plan if it is still feasible and
         # better than the greedy one
         warm = _greedy_start(built, data, timings) or warm
-    result = solve(built, scenario.solver, warm_start=warm, solver=solver)
+    if serve_all:  # by the facility-location structure where the model has it
+        from siting.decompose import solve_structured
+
+        result = solve_structured(built, scenario.solver, solver=solver, warm_start=warm)
+    else:
+        result = solve(built, scenario.solver, warm_start=warm, solver=solver)
     timings["solve"] = result.runtime_s
     log.info("scenario %s: %s, objective %s, gap %s, %.1f s", scenario.name, result.status,
              result.objective, result.mip_gap, result.runtime_s)

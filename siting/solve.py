@@ -122,6 +122,9 @@ class Solver:
         self._cost, self._offset = np.zeros(0), 0.0
         self._start: np.ndarray | None = None
         self.last_solution: np.ndarray | None = None
+        self.history: list[tuple[float, float, float]] = []
+        """(seconds, plan value, bound) of the last structured solve
+        (:mod:`siting.decompose`); empty after a single-model solve."""
         self.timings: dict[str, float] = {}
         """Seconds of the last hand-over: Pyomo's compiler, and passing the matrix to HiGHS
         (the cost of building the same matrix directly in highspy)."""
@@ -331,13 +334,48 @@ class Solver:
         return True
 
     # -- solve ----------------------------------------------------------------------------
+    def prepare(self, built: BuiltModel) -> float:
+        """Hold ``built`` in HiGHS: hand it over, or update what changed since the last
+        solve; return the seconds spent."""
+        if self._model is not built.model:
+            return self.load(built)
+        return self._refresh(built)
+
+    def feasible(self, x: np.ndarray) -> bool:
+        """Whether the column vector ``x`` satisfies every row and bound of the held model
+        (integers within 1e-6 of a whole number)."""
+        ints = self._integer
+        return bool(np.all(np.abs(x[ints] - np.round(x[ints])) <= 1e-6)) and self._feasible(x)
+
+    def violated(self, x: np.ndarray, tol: float = 1e-6) -> list[str]:
+        """The columns and rows of the held model that ``x`` violates (names)."""
+        lo, hi = self._col_bounds
+        out = [f"{self._columns[k].name}={x[k]:g} outside [{lo[k]:g}, {hi[k]:g}]"
+               for k in np.flatnonzero((x < lo - tol) | (x > hi + tol))]
+        act = self._matrix @ x
+        rlo, rhi = self._row_bounds
+        bad = (act < rlo - tol - 1e-9 * np.abs(rlo)) | (act > rhi + tol + 1e-9 * np.abs(rhi))
+        names = {id(c): c.name for c in self._model.component_data_objects(pyo.Constraint)}
+        n = len(self._rows)
+        for r in np.flatnonzero(bad):
+            what = names.get(self._rows[r][0], "?") if r < n else f"matrix row {r - n}"
+            out.append(f"{what}: {rlo[r]:g} <= {act[r]:g} <= {rhi[r]:g}")
+        return out
+
+    def set_values(self, x: np.ndarray) -> None:
+        """Set ``x`` on the model's variables (e.g. as a start for :meth:`solve`)."""
+        for v, val in zip(self._columns, x.tolist()):
+            v.set_value(val, skip_validation=True)
+
+    def store(self, x: np.ndarray) -> float:
+        """Keep ``x`` as the solution (on the model's variables and as the next re-solve's
+        start); return its objective value."""
+        self._store(x)
+        return float(self._cost @ x + self._offset)
+
     def solve(self, built: BuiltModel, options: SolverOptions, warm_start: bool = False
               ) -> SolveResult:
-        handover = 0.0
-        if self._model is not built.model:
-            handover = self.load(built)
-        else:
-            handover = self._refresh(built)
+        handover = self.prepare(built)
         version = _version()
         if self._infeasible is not None:
             return SolveResult("infeasible", False, None, None, None, 0.0,
@@ -358,11 +396,20 @@ class Solver:
             if time.perf_counter() > deadline:
                 e.interrupt()
 
-        def on_improving(e):
-            if not first:
-                first.append(time.perf_counter() - t0)
+        self.history = []
 
-        h.cbMipInterrupt.subscribe(on_interrupt)
+        def on_improving(e):
+            now = time.perf_counter() - t0
+            if not first:
+                first.append(now)
+            out = e.data_out
+            self.history.append((now, float(out.objective_function_value),
+                                 float(out.mip_dual_bound)))
+
+        # the guard also watches pure LPs (continuous models: simplex and interior point)
+        guards = (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt)
+        for cb in guards:
+            cb.subscribe(on_interrupt)
         h.cbMipImprovingSolution.subscribe(on_improving)
         try:
             h.run()
@@ -371,7 +418,8 @@ class Solver:
             return SolveResult("error", False, None, None, None, time.perf_counter() - t0,
                                f"exception: {exc}", version, handover)
         finally:
-            h.cbMipInterrupt.unsubscribe(on_interrupt)
+            for cb in guards:
+                cb.unsubscribe(on_interrupt)
             h.cbMipImprovingSolution.unsubscribe(on_improving)
         runtime = time.perf_counter() - t0
         ms = h.getModelStatus()
@@ -398,6 +446,8 @@ class Solver:
         gap = relative_gap(obj, bound) if has_sol else None
         if status == "optimal" and gap is None:
             gap = 0.0
+        if has_sol:
+            self.history.append((runtime, obj, math.nan if bound is None else bound))
         first_s = 0.0 if self._start is not None else (first[0] if first else None)
         return SolveResult(status, has_sol, obj, bound, gap, runtime, termination,
                            version, handover, first_s if has_sol else None)

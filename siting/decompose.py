@@ -1,0 +1,786 @@
+r"""Facility-location solves of the serve-all objectives: Benders and the radius formulation.
+
+The single model (:mod:`siting.model`, solved whole by :mod:`siting.solve`) stalls on the
+classic location structure: OR-Library's capa (100 sites, 1,000 customers) does not even
+finish its root LP in 60 s, and p-median with few medians stops 5–12 % above the optimum.
+When a built model *is* that structure, this module solves it by its structure and writes
+the plan back onto the model's variables, checked against every row of the single model.
+
+**The structure** (:func:`facility_view`): objective ``min_cost`` or ``min_distance``, one
+function, one channel per space, no existing facilities, no single sourcing, no phasing,
+no standards rows, no costs on area, hosting or units (the objective is fixed costs of
+opening plus per-unit pair costs, read from the compiled objective), and no row outside the
+known families (``siting_*``, ``capacity_*``, ``service_demand``, ``service_capacity``,
+``service_if_hosted``). Rows other helpers add (pins, funding, coverage floors) make the
+view refuse, and the single model is solved instead; the reason is logged and reported in
+``SolveResult.termination``. Variable bounds on ``build`` (pinned sites) are kept.
+
+**Exactness.** For an opening vector :math:`y` the single model's best completion is the
+transportation LP :math:`z(y)=\min\{\sum_p c_p x_p : \sum_{p\in i} x_p = d_i,\
+\sum_{p\in j} x_p \le U_j y_j,\ 0\le x_p\le d_i y_j\}`: area, hosting and units cost
+nothing, so ``gross`` = its largest value, ``host`` = :math:`y_j` and ``units`` = the load
+(rounded up; :math:`U_j` is an integer within the area) satisfy every row, and conversely
+every plan of the model gives such an :math:`x` (serve ≤ units ≤ U·host ≤ U·build, serve ≤
+d·host). So the model's optimum is :math:`\min_y F^\top y + z(y)` over the count and budget
+rows, and every bound below is a bound of the single model.
+
+* **Benders** (capacitated, :func:`benders`): HiGHS has no lazy-constraint callback, so
+  an outer loop. Master: :math:`y`, :math:`\theta`, the aggregate capacity row
+  :math:`\sum_j U_j y_j \ge \sum_i d_i`, one cover row per distinct set of sites a demand
+  can reach, the count/budget rows. Subproblem: :math:`z(y)` (warm-started dual simplex,
+  bounds changed only); its duals give the optimality cut
+  :math:`\theta \ge z(\bar y) + g^\top (y-\bar y)`, :math:`g_j = U_j\mu_j +
+  \sum_{p\in j} d_i \pi_p` (capacity-row and column-bound duals: a subgradient of the
+  convex :math:`z`). Unserved demand is a penalised slack, so the subproblem is always
+  feasible and its cuts stay valid lower bounds. Phase 1 solves the master LP with
+  in-out stabilisation (Ben-Ameur & Neto 2007) and rounds its solution into plans
+  (:func:`siting.heuristics.round_and_repair`); then sites are fixed by reduced costs
+  (:func:`fix_by_reduced_cost`); phase 2 solves the master MIP, evaluates its plan, adds
+  the cut, until the gap asked for is proven or the time is up.
+* **Radius formulation** (uncapacitated: every site can hold all demand that reaches it;
+  the p-median, :func:`radius_solve`), Elloumi (2010); García, Labbé & Marín (2011): per
+  demand row, sorted distinct costs :math:`D^0<\dots<D^K` and :math:`z^k=1` iff no site
+  cheaper than :math:`D^k` is open; :math:`z^k \ge z^{k-1} - \sum_{j: c_{ij}=D^{k-1}} y_j`
+  with :math:`z^0=1`, cost :math:`D^0+\sum_k (D^k-D^{k-1}) z^k`. Far fewer non-zeros than
+  the assignment formulation (pmed16: 0.2 M against 0.5 M), started from
+  :func:`siting.heuristics.interchange` (Teitz–Bart).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
+
+from siting.config import SolverOptions
+from siting.heuristics import interchange, round_and_repair
+from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel
+from siting.solve import Solver, SolveResult, _use_threads, _version, relative_gap
+
+log = logging.getLogger(__name__)
+
+KNOWN_ROWS = frozenset({"siting_one_channel", "siting_area_if_built", "capacity_area",
+                        "capacity_units_max", "capacity_units_min", "capacity_host_if_open",
+                        "service_demand", "service_capacity"})
+MASTER_ROWS = ("siting_count_exact", "siting_count_max", "siting_budget")
+KNOWN_BLOCKS = frozenset({"service_if_hosted"})
+_INF = highspy.kHighsInf
+
+
+@dataclass
+class FacilityView:
+    """The single model as a facility-location problem on arrays (see the module text).
+
+    Sites are the model's spaces (one channel each); demand rows its (zone, function)
+    demands; pairs its ``serve`` columns. ``*_col`` are column numbers in the
+    :class:`~siting.solve.Solver` holding the model (-1: none)."""
+
+    n_cols: int
+    sites: list
+    build_col: np.ndarray
+    host_col: np.ndarray
+    units_col: np.ndarray
+    gross_col: np.ndarray
+    gross_open: np.ndarray
+    fixed: np.ndarray
+    capacity: np.ndarray
+    units_lb: np.ndarray
+    y_lo: np.ndarray
+    y_hi: np.ndarray
+    demand: np.ndarray
+    pair_i: np.ndarray
+    pair_j: np.ndarray
+    pair_cost: np.ndarray
+    serve_col: np.ndarray
+    master: list = field(default_factory=list)
+    """Rows over the sites only: (coefficients, lower, upper, name)."""
+    offset: float = 0.0
+    integer_units: bool = False
+
+    transport: object = None
+    """The :class:`Transport` LP of the last Benders solve (to polish its plan)."""
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.sites)
+
+    @property
+    def count(self) -> int | None:
+        """The exact number of open sites, if a count row fixes it."""
+        for coef, lo, hi, name in self.master:
+            if name == "siting_count_exact" and np.all(coef == 1) and lo == hi:
+                return int(round(lo))
+        return None
+
+    @property
+    def max_count(self) -> int | None:
+        out = None
+        for coef, _lo, hi, name in self.master:
+            if name == "siting_count_max" and np.all(coef == 1):
+                out = int(math.floor(hi + 1e-9))
+        return out
+
+    @property
+    def uncapacitated(self) -> bool:
+        """Every site can hold all the demand that can reach it."""
+        reach = np.bincount(self.pair_j, self.demand[self.pair_i], minlength=self.n_sites)
+        return bool(np.all(self.capacity >= reach - 1e-9))
+
+    def covers(self) -> list[np.ndarray]:
+        """The distinct sets of sites some demand row can reach (one cover row each)."""
+        order = np.lexsort((self.pair_j, self.pair_i))
+        pi, pj = self.pair_i[order], self.pair_j[order]
+        cut = np.flatnonzero(np.diff(pi)) + 1
+        seen, out = set(), []
+        for grp in np.split(pj, cut):
+            key = grp.tobytes()
+            if key not in seen:
+                seen.add(key)
+                out.append(grp)
+        return out
+
+    def plan(self, y: np.ndarray, flows: np.ndarray) -> np.ndarray:
+        """The single model's column vector of opening ``y`` and pair ``flows``."""
+        x = np.zeros(self.n_cols)
+        y = np.round(y)
+        has = self.build_col >= 0
+        x[self.build_col[has]] = y[has]
+        g = self.gross_col >= 0
+        x[self.gross_col[g]] = self.gross_open[g] * y[g]
+        load = np.bincount(self.pair_j, flows, minlength=self.n_sites)
+        units = np.ceil(load - 1e-7) if self.integer_units else load
+        units = np.minimum(np.maximum(units, self.units_lb), self.capacity) * y
+        h = self.host_col >= 0
+        x[self.host_col[h]] = y[h]
+        x[self.units_col[h]] = units[h]
+        x[self.serve_col] = flows
+        return x
+
+
+def facility_view(built: BuiltModel, solver: Solver) -> FacilityView | str:
+    """The view of ``built`` (held by ``solver``), or the reason it does not apply."""
+    opts, idx, m = built.options, built.index, built.model
+    if opts.objective not in SERVE_ALL_OBJECTIVES:
+        return f"objective {opts.objective}"
+    if opts.single_source:
+        return "single sourcing (binary assignment: the transportation LP is not exact)"
+    if built.phasing.enabled:
+        return "phasing (service per year)"
+    if idx.existing_capacity or idx.pairs_of_existing:
+        return "existing facilities"
+    if len({f for _, f in idx.hosts}) > 1:
+        return "more than one function (floor area shared between functions)"
+    if any(len(os) != 1 for os in idx.options_of.values()):
+        return "a space with more than one channel"
+    if idx.min_gross or idx.shared:
+        return "minimum facility sizes or shared floor area (standards)"
+    for c in m.component_objects(pyo.Constraint, active=True):
+        if len(c) and c.name not in KNOWN_ROWS and c.name not in MASTER_ROWS:
+            return f"rows the decomposition does not know ({c.name})"
+    for b in built.matrix_rows:
+        if b.n_rows and b.name not in KNOWN_BLOCKS:
+            return f"rows the decomposition does not know ({b.name})"
+    col_of, cost = solver._col_of, solver._cost
+    lo, hi = solver._col_bounds
+    n_cols = len(solver._columns)
+
+    def col(v) -> int:
+        return col_of.get(id(v), -1)
+
+    sites = list(idx.spaces)
+    site_no = {j: k for k, j in enumerate(sites)}
+    ns = len(sites)
+    build_col = np.full(ns, -1)
+    gross_col = np.full(ns, -1)
+    host_col = np.full(ns, -1)
+    units_col = np.full(ns, -1)
+    capacity = np.zeros(ns)
+    units_lb = np.zeros(ns)
+    for k, j in enumerate(sites):
+        o = idx.options_of[j][0]
+        build_col[k], gross_col[k] = col(m.build[o]), col(m.gross[o])
+        for h in idx.hosts_of.get(j, []):
+            host_col[k], units_col[k] = col(m.host[h]), col(m.units[h])
+            capacity[k] = float(idx.units_ub[h])
+            units_lb[k] = float(idx.units_lb[h])
+    keys = sorted(idx.pairs_of_demand)
+    key_no = {key: n for n, key in enumerate(keys)}
+    demand = np.array([idx.demand[key] for key in keys], dtype=float)
+    pair_i = np.array([key_no[k] for k in zip(idx.pair_zone, idx.pair_function)], dtype=int)
+    pair_j = np.array([site_no[j] for j in idx.pair_site], dtype=int)
+    serve_col = np.array([col(v) for v in m.serve.values()], dtype=int)
+    mapped = np.concatenate([build_col, gross_col, host_col, units_col, serve_col])
+    mapped = mapped[mapped >= 0]
+    if len(np.unique(mapped)) != n_cols or (serve_col < 0).any():
+        return "columns the decomposition does not know"
+    for cols, what in ((gross_col, "floor area"), (host_col, "hosting"), (units_col, "units")):
+        c = cols[cols >= 0]
+        if len(c) and np.any(cost[c] != 0):
+            return f"costs on {what} (fit-out or per-m² costs in the objective)"
+    if np.any(cost[serve_col] < 0) or np.any(cost[build_col[build_col >= 0]] < 0):
+        return "negative costs"
+    if (demand <= 0).any():
+        return "a demand row without demand"
+    ok = units_col >= 0
+    capacity[ok] = np.minimum(capacity[ok], hi[units_col[ok]])
+    y_lo = np.where(build_col >= 0, lo[np.maximum(build_col, 0)], 0.0)
+    y_hi = np.where(build_col >= 0, hi[np.maximum(build_col, 0)], 0.0)
+    gross_open = np.where(gross_col >= 0, hi[np.maximum(gross_col, 0)], 0.0)
+    if not np.all(np.isfinite(gross_open[gross_col >= 0])):
+        return "unbounded floor area"
+    master = []
+    mat = solver._matrix
+    rlo, rhi = solver._row_bounds
+    site_of_col = {int(c): k for k, c in enumerate(build_col) if c >= 0}
+    row_of = {}
+    for r, (cid, _) in enumerate(solver._rows):
+        row_of.setdefault(cid, []).append(r)
+    for name in MASTER_ROWS:
+        comp = m.component(name)
+        if comp is None:
+            continue
+        for data in comp.values():
+            for r in row_of.get(id(data), []):
+                row = mat[[r], :].tocoo()
+                coef = np.zeros(ns)
+                for c, v in zip(row.col.tolist(), row.data.tolist()):
+                    if c not in site_of_col:
+                        return f"{name} touches more than the opening of sites"
+                    coef[site_of_col[c]] += v
+                master.append((coef, float(rlo[r]), float(rhi[r]), name))
+    return FacilityView(
+        n_cols=n_cols, sites=sites, build_col=build_col, host_col=host_col,
+        units_col=units_col, gross_col=gross_col, gross_open=gross_open,
+        fixed=np.where(build_col >= 0, cost[np.maximum(build_col, 0)], 0.0),
+        capacity=capacity, units_lb=units_lb, y_lo=y_lo, y_hi=y_hi, demand=demand,
+        pair_i=pair_i, pair_j=pair_j, pair_cost=cost[serve_col].astype(float),
+        serve_col=serve_col, master=master, offset=float(solver._offset),
+        integer_units=bool(solver._integer[units_col[ok]].any()) if ok.any() else False)
+
+
+# --------------------------------------------------------------------------------------------
+# Exact reductions
+
+
+def reduce_single_site(view: FacilityView) -> int:
+    """Open every site that is the only one some demand row can reach; return how many
+    were newly forced open.
+
+    Proof: the serve-all objectives require :math:`\\sum_{p\\in i} x_p = d_i > 0`; if
+    row i has pairs with site j only, :math:`x_p > 0` for its pair, so
+    :math:`0 < x_p \\le d_i y_j` forces :math:`y_j = 1` in every feasible plan (the bound
+    ``y_lo`` is raised; no feasible plan is cut off).
+    """
+    cnt = np.bincount(view.pair_i, minlength=len(view.demand))
+    only = np.flatnonzero(cnt == 1)
+    j = np.unique(view.pair_j[np.isin(view.pair_i, only)])
+    new = j[view.y_lo[j] < 0.5]
+    view.y_lo[new] = 1.0
+    return len(new)
+
+
+def reduce_dominated_pairs(view: FacilityView) -> int:
+    """Drop pairs no optimum uses, in the uncapacitated case; return how many.
+
+    Proof: with every site able to hold all demand that reaches it, and site k forced
+    open (``y_lo = 1``), moving the flow of a pair (i, j) with :math:`c_{ij} > c_{ik}` to
+    (i, k) keeps every row (k's capacity exceeds all demand reaching it) and lowers the cost
+    strictly, so no optimal plan uses (i, j); removing it keeps every optimum. Only valid
+    when :attr:`FacilityView.uncapacitated`; the caller checks.
+    """
+    forced = view.y_lo > 0.5
+    if not forced.any():
+        return 0
+    best = np.full(len(view.demand), np.inf)
+    f = forced[view.pair_j]
+    np.minimum.at(best, view.pair_i[f], view.pair_cost[f])
+    keep = view.pair_cost <= best[view.pair_i]
+    n = int((~keep).sum())
+    if n:
+        view.pair_i, view.pair_j = view.pair_i[keep], view.pair_j[keep]
+        view.pair_cost, view.serve_col = view.pair_cost[keep], view.serve_col[keep]
+    return n
+
+
+def fix_by_reduced_cost(y: np.ndarray, rc: np.ndarray, lower: float, upper: float,
+                        lo: np.ndarray, hi: np.ndarray) -> int:
+    r"""Fix sites whose reduced cost proves them out of (or in) every better plan.
+
+    ``y``, ``rc`` are a relaxation's optimal opening and reduced costs, ``lower`` its value
+    (a lower bound), ``upper`` the cost of a known plan. Proof: by LP duality, every
+    solution of the relaxation with :math:`y_j = 1` (resp. 0) for a site at 0 (resp. 1)
+    costs at least :math:`L + |rc_j|`; if that exceeds :math:`U`, no plan cheaper than the
+    known one has that value, so fixing :math:`y_j` keeps an optimum (the known plan, or a
+    cheaper one). Changes ``lo``/``hi`` in place; returns how many sites were fixed.
+    """
+    free = hi > lo + 0.5
+    slack = upper - lower
+    at0 = free & (y < 1e-6) & (rc > slack + 1e-9 * abs(upper))
+    at1 = free & (y > 1 - 1e-6) & (-rc > slack + 1e-9 * abs(upper))
+    hi[at0] = 0.0
+    lo[at1] = 1.0
+    return int(at0.sum() + at1.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Benders
+
+
+class Transport:
+    """:math:`z(y)`: the transportation LP of a view, held by one HiGHS model whose column
+    and row bounds are changed for each opening (dual simplex warm-starts from the last
+    basis). Unserved demand is a slack at ``penalty`` per unit."""
+
+    def __init__(self, view: FacilityView) -> None:
+        n, ns, npairs = len(view.demand), view.n_sites, len(view.pair_i)
+        self.view, self.n, self.ns, self.np = view, n, ns, npairs
+        spread = float(view.pair_cost.max(initial=0.0)) + float(
+            (view.fixed / np.maximum(view.capacity, 1.0)).max(initial=0.0))
+        self.penalty = 10.0 * spread + 1.0
+        rows = np.concatenate([view.pair_i, n + view.pair_j, np.arange(n)])
+        cols = np.concatenate([np.arange(npairs), np.arange(npairs), npairs + np.arange(n)])
+        a = sp.csc_array((np.ones(len(rows)), (rows, cols)), shape=(n + ns, npairs + n))
+        a.sort_indices()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", 0)
+        self.col_ub = view.demand[view.pair_i]
+        h.passModel(npairs + n, n + ns, a.nnz, int(highspy.MatrixFormat.kColwise),
+                    int(highspy.ObjSense.kMinimize), 0.0,
+                    np.concatenate([view.pair_cost, np.full(n, self.penalty)]),
+                    np.zeros(npairs + n), np.concatenate([self.col_ub, np.full(n, _INF)]),
+                    np.concatenate([view.demand, np.full(ns, -_INF)]),
+                    np.concatenate([view.demand, view.capacity]),
+                    a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data,
+                    np.zeros(npairs + n, dtype=np.int32))
+        self.h = h
+        self._cols = np.arange(npairs, dtype=np.int32)
+        self._rows = np.arange(n, n + ns, dtype=np.int32)
+
+    def solve(self, y: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
+        """(z(y), subgradient g, unserved demand, flows)."""
+        v, h = self.view, self.h
+        h.changeColsBounds(self.np, self._cols, np.zeros(self.np), self.col_ub * y[v.pair_j])
+        h.changeRowsBounds(self.ns, self._rows, np.full(self.ns, -_INF), v.capacity * y)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            h.clearSolver()  # start the next solve from scratch
+            h.run()
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value)
+        rc = np.asarray(sol.col_dual)[:self.np]
+        mu = np.minimum(np.asarray(sol.row_dual)[self.n:], 0.0)
+        g = v.capacity * mu + np.bincount(v.pair_j, self.col_ub * np.minimum(rc, 0.0),
+                                          minlength=self.ns)
+        return float(h.getInfo().objective_function_value), g, float(x[self.np:].sum()), \
+            x[:self.np].copy()
+
+    def polish(self, y: np.ndarray) -> np.ndarray | None:
+        """Flows of opening ``y`` with no unserved demand at all (slacks fixed at 0), or
+        ``None`` if there are none."""
+        h, n = self.h, self.n
+        slack = np.arange(self.np, self.np + n, dtype=np.int32)
+        h.changeColsBounds(n, slack, np.zeros(n), np.zeros(n))
+        try:
+            self.solve(y)
+            ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return np.asarray(h.getSolution().col_value)[:self.np].copy() if ok else None
+        finally:
+            h.changeColsBounds(n, slack, np.zeros(n), np.full(n, _INF))
+
+
+@dataclass
+class Outcome:
+    """What a structured solve found: the plan (opening, flows), its cost, a proven
+    bound, and the (seconds, plan cost, bound) history."""
+
+    y: np.ndarray | None
+    flows: np.ndarray | None
+    upper: float
+    lower: float
+    optimal: bool
+    method: str
+    first_plan_s: float | None = None
+    history: list = field(default_factory=list)
+    iterations: int = 0
+    fixed_sites: int = 0
+
+
+def _add_rows(h: highspy.Highs, view: FacilityView, covers: list) -> None:
+    ns = view.n_sites
+    allc = np.arange(ns, dtype=np.int32)
+    total = float(view.demand.sum())
+    h.addRow(total, _INF, ns, allc, view.capacity.astype(float))
+    for c in covers:
+        h.addRow(1.0, _INF, len(c), c.astype(np.int32), np.ones(len(c)))
+    for coef, lo, hi, _ in view.master:
+        nz = np.flatnonzero(coef)
+        h.addRow(lo, hi, len(nz), nz.astype(np.int32), coef[nz])
+
+
+def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: float,
+            start: np.ndarray | None = None, lp_share: float = 0.5, threads: int = 0,
+            reduce: bool = True) -> Outcome | None:
+    """The Benders outer loop of the module text; ``None`` if even every site open cannot
+    serve all demand (the single model then explains the infeasibility)."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    ns = view.n_sites
+    trans = view.transport = Transport(view)
+    total = float(view.demand.sum())
+    tol = 1e-6 * max(total, 1.0)  # the final plan is polished: no unserved demand at all
+    out = Outcome(None, None, math.inf, -math.inf, False, "benders")
+    lo, hi = view.y_lo.copy(), view.y_hi.copy()
+
+    def record() -> None:
+        out.history.append((time.perf_counter() - t0, out.upper, out.lower))
+
+    def evaluate(y: np.ndarray) -> tuple[float, np.ndarray]:
+        z, g, unserved, x = trans.solve(y)
+        val = float(view.fixed @ y) + z
+        whole = bool(np.all(np.abs(y - np.round(y)) <= 1e-9))  # a plan, not a point
+        if whole and unserved <= tol and val < out.upper - 1e-9 * abs(val):
+            out.y, out.flows, out.upper = y.copy(), x, val
+            if out.first_plan_s is None:
+                out.first_plan_s = time.perf_counter() - t0
+            record()
+        return z, g
+
+    z_all, _ = evaluate(hi.copy())
+    if out.y is None:
+        return None
+    covers = view.covers()
+    master = highspy.Highs()
+    master.setOptionValue("output_flag", False)
+    master.setOptionValue("random_seed", 0)
+    _use_threads(master, threads)
+    theta_lo = float(_cheapest(view) @ view.demand)  # every unit at its cheapest pair
+    master.addVars(ns + 1, np.concatenate([lo, [theta_lo]]), np.concatenate([hi, [_INF]]))
+    master.changeColsCost(ns + 1, np.arange(ns + 1, dtype=np.int32),
+                          np.concatenate([view.fixed, [1.0]]))
+    _add_rows(master, view, covers)
+    cols = np.arange(ns + 1, dtype=np.int32)
+
+    def cut(z: float, g: np.ndarray, ybar: np.ndarray) -> None:
+        master.addRow(z - float(g @ ybar), _INF, ns + 1, cols, np.concatenate([-g, [1.0]]))
+
+    if start is not None:
+        z, g = evaluate(start.astype(float))
+        cut(z, g, start.astype(float))
+    # phase 1: the master LP, in-out stabilised, its solutions rounded into plans
+    core = hi.copy()
+    alpha, lp_bounds = 0.5, []
+    count, max_count = view.count, view.max_count
+    rc = np.zeros(ns)
+    ym = hi.copy()
+    while time.perf_counter() < t0 + lp_share * time_limit:
+        master.run()
+        if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        sol = master.getSolution()
+        xm = np.asarray(sol.col_value)
+        ym, rc = xm[:ns], np.asarray(sol.col_dual)[:ns]
+        out.lower = max(out.lower, float(master.getInfo().objective_function_value))
+        lp_bounds.append(out.lower)
+        record()
+        if _closed(out, rel_gap, abs_gap):
+            break
+        ysep = alpha * ym + (1 - alpha) * core
+        z, g = evaluate(ysep)
+        cut(z, g, ysep)
+        if alpha < 1 and z + view.fixed @ ysep - (view.fixed @ ym + xm[ns]) < 1e-5 * abs(
+                out.lower) + 1e-9:
+            alpha = 1.0  # the separation point is no better than the master's: plain Kelley
+        core = 0.5 * core + 0.5 * ym
+        if len(lp_bounds) % 5 == 1:
+            yr = round_and_repair(ym, view.capacity, total, view.fixed, covers, count,
+                                  max_count, lo, hi)
+            if yr is not None:
+                z, g = evaluate(yr.astype(float))
+                cut(z, g, yr.astype(float))
+        if len(lp_bounds) > 10 and lp_bounds[-1] - lp_bounds[-11] < 5e-4 * abs(lp_bounds[-1]):
+            break  # the LP bound has stalled: branching closes the rest
+    out.iterations = len(lp_bounds)
+    if reduce and not _closed(out, rel_gap, abs_gap) and len(lp_bounds):
+        out.fixed_sites = fix_by_reduced_cost(ym, rc, lp_bounds[-1], out.upper, lo, hi)
+        if out.fixed_sites:
+            master.changeColsBounds(ns, cols[:ns], lo, hi)
+    # phase 2: the master MIP
+    master.changeColsIntegrality(ns, cols[:ns], np.ones(ns, dtype=np.uint8))
+    master.setOptionValue("mip_rel_gap", max(rel_gap / 4, 1e-9))
+    master.setOptionValue("mip_abs_gap", max(abs_gap / 4, 1e-9))
+    seen: set[bytes] = set()
+    while not _closed(out, rel_gap, abs_gap):
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        master.setOptionValue("time_limit", left)
+        if out.y is not None:
+            master.setSolution(ns + 1, cols, np.concatenate(
+                [out.y, [max(out.upper - float(view.fixed @ out.y), theta_lo)]]))
+        master.run()
+        out.iterations += 1
+        status = master.getModelStatus()  # read before a cut is added (that resets it)
+        info = master.getInfo()
+        if math.isfinite(info.mip_dual_bound):
+            out.lower = max(out.lower, float(info.mip_dual_bound))
+        if info.primal_solution_status != 2:
+            log.info("benders master: %s, no plan", master.modelStatusToString(status))
+            record()
+            break
+        y = np.round(np.asarray(master.getSolution().col_value)[:ns])
+        key = y.astype(np.int8).tobytes()
+        z, g = evaluate(y)
+        cut(z, g, y)
+        record()
+        if status != highspy.HighsModelStatus.kOptimal:
+            log.info("benders master: %s", master.modelStatusToString(status))
+            break  # the master stopped at the time limit
+        if key in seen:  # the master's optimum is a plan already priced exactly
+            out.lower = max(out.lower, min(out.upper, float(info.objective_function_value)))
+            record()
+        seen.add(key)
+    out.optimal = _closed(out, rel_gap, abs_gap)
+    return out
+
+
+def _cheapest(view: FacilityView) -> np.ndarray:
+    best = np.full(len(view.demand), np.inf)
+    np.minimum.at(best, view.pair_i, view.pair_cost)
+    return np.where(np.isfinite(best), best, 0.0)
+
+
+def _closed(out: Outcome, rel_gap: float, abs_gap: float) -> bool:
+    if not math.isfinite(out.upper):
+        return False
+    diff = out.upper - out.lower
+    return diff <= abs_gap or diff <= rel_gap * max(abs(out.upper), 1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# Radius formulation
+
+
+def _cost_matrix(view: FacilityView) -> np.ndarray:
+    """Cost of serving each demand row entirely from each site (``inf``: unreachable)."""
+    c = np.full((len(view.demand), view.n_sites), np.inf)
+    np.minimum.at(c, (view.pair_i, view.pair_j), view.pair_cost * view.demand[view.pair_i])
+    return c
+
+
+def radius_model(view: FacilityView, cost: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 truncate: bool = True) -> highspy.Highs:
+    """The radius formulation (module text) as a HiGHS MIP: columns y (sites) then z.
+
+    Reduction (exact) with exactly p sites open among the q allowed: each demand row's
+    nearest open site is among its q - p + 1 nearest allowed ones (at most q - p are
+    closed), so the levels beyond are dropped (their z are 0 in every plan)."""
+    n, ns = cost.shape
+    p = view.count
+    allowed = hi > 0.5
+    q = int(allowed.sum())
+    rows_y, cols_y, zcost = [], [], []
+    z_rows, z_cols, z_vals, row_lo = [], [], [], []
+    const, r = 0.0, 0
+    for i in range(n):
+        ci = np.where(allowed, cost[i], np.inf)
+        order = np.argsort(ci, kind="stable")
+        dist = ci[order]
+        finite = int(np.isfinite(dist).sum())
+        order, dist = order[:finite], dist[:finite]
+        lev, start = np.unique(dist, return_index=True)
+        kk = len(lev)
+        const += lev[0]
+        ends = np.append(start[1:], finite)
+        kmax = kk - 1
+        if p is not None and truncate:
+            enough = np.flatnonzero(ends >= q - p + 1)
+            if len(enough):
+                kmax = min(kmax, int(enough[0]))
+        z0 = len(zcost)
+        zcost.extend((lev[1:kmax + 1] - lev[:kmax]).tolist())
+        for k in range(1, kmax + 2):
+            sites = order[start[k - 1]:ends[k - 1]]
+            rows_y.append(np.full(len(sites), r))
+            cols_y.append(sites)
+            if k <= kmax:
+                z_rows.append(r)
+                z_cols.append(z0 + k - 1)
+                z_vals.append(1.0)
+            if k >= 2:
+                z_rows.append(r)
+                z_cols.append(z0 + k - 2)
+                z_vals.append(-1.0)
+            row_lo.append(1.0 if k == 1 else 0.0)
+            r += 1
+    nz = len(zcost)
+    ry = np.concatenate(rows_y) if rows_y else np.zeros(0, int)
+    rows = np.concatenate([ry, np.asarray(z_rows, dtype=int)])
+    cols = np.concatenate([np.concatenate(cols_y) if cols_y else np.zeros(0, int),
+                           ns + np.asarray(z_cols, dtype=int)])
+    vals = np.concatenate([np.ones(len(ry)), np.asarray(z_vals)])
+    a = sp.csc_array((vals, (rows, cols)), shape=(r, ns + nz))
+    a.sort_indices()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(ns + nz, r, a.nnz, int(highspy.MatrixFormat.kColwise),
+                int(highspy.ObjSense.kMinimize), const,
+                np.concatenate([view.fixed, np.asarray(zcost, dtype=float)]),
+                np.concatenate([lo, np.zeros(nz)]), np.concatenate([hi, np.full(nz, _INF)]),
+                np.asarray(row_lo, dtype=float), np.full(r, _INF),
+                a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data.astype(float),
+                np.concatenate([np.ones(ns), np.zeros(nz)]).astype(np.int32))
+    for coef, rlo, rhi, _ in view.master:
+        k = np.flatnonzero(coef)
+        h.addRow(rlo, rhi, len(k), k.astype(np.int32), coef[k])
+    return h
+
+
+def radius_solve(view: FacilityView, options: SolverOptions, time_limit: float,
+                 reduce: bool = True) -> Outcome | None:
+    """Teitz–Bart start, then the radius formulation solved by HiGHS (uncapacitated)."""
+    t0 = time.perf_counter()
+    lo, hi = view.y_lo.copy(), view.y_hi.copy()
+    cost = _cost_matrix(view)
+    out = Outcome(None, None, math.inf, -math.inf, False, "radius")
+    open_, val = interchange(cost, view.fixed, view.count, view.max_count, lo > 0.5, hi > 0.5,
+                             time_limit=0.2 * time_limit)
+    budget_ok = all(lo_ - 1e-6 <= coef @ open_ <= hi_ + 1e-6
+                    for coef, lo_, hi_, _ in view.master)
+    if math.isfinite(val) and budget_ok:
+        out.y, out.upper, out.first_plan_s = open_.astype(float), val, time.perf_counter() - t0
+        out.history.append((out.first_plan_s, out.upper, out.lower))
+    h = radius_model(view, cost, lo, hi, truncate=reduce)
+    h.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - t0)))
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    h.setOptionValue("output_flag", bool(options.verbose))
+    _use_threads(h, options.threads or 0)
+    ns = view.n_sites
+    if out.y is not None:
+        h.setSolution(ns, np.arange(ns, dtype=np.int32), out.y)
+    deadline = t0 + time_limit + 1.0
+
+    def on_interrupt(e):
+        if time.perf_counter() > deadline:
+            e.interrupt()
+
+    def on_improving(e):
+        val = float(e.data_out.objective_function_value)
+        if val < out.upper:
+            out.history.append((time.perf_counter() - t0, val, out.lower))
+
+    h.cbMipInterrupt.subscribe(on_interrupt)
+    h.cbMipImprovingSolution.subscribe(on_improving)
+    try:
+        h.run()
+    finally:
+        h.cbMipInterrupt.unsubscribe(on_interrupt)
+        h.cbMipImprovingSolution.unsubscribe(on_improving)
+    info = h.getInfo()
+    if math.isfinite(info.mip_dual_bound):
+        out.lower = float(info.mip_dual_bound)
+    if info.primal_solution_status == 2 and info.objective_function_value < out.upper + 1e-9:
+        out.y = np.round(np.asarray(h.getSolution().col_value)[:ns])
+        out.upper = float(info.objective_function_value)
+    elif h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        return None
+    if out.y is None:
+        return out
+    out.history.append((time.perf_counter() - t0, out.upper, out.lower))
+    out.optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    # flows: all of each row's demand to its cheapest open site
+    on = out.y[view.pair_j] > 0.5
+    key = np.where(on, view.pair_cost, np.inf)
+    order = np.lexsort((key, view.pair_i))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = view.pair_i[order][1:] != view.pair_i[order][:-1]
+    flows = np.zeros(len(view.pair_i))
+    pick = order[first & on[order]]
+    flows[pick] = view.demand[view.pair_i[pick]]
+    out.flows = flows
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver | None = None,
+                     warm_start: bool = False, method: str = "auto", reduce: bool = True
+                     ) -> SolveResult:
+    """Solve ``built`` by its facility-location structure where it has it, else whole.
+
+    ``method``: ``auto`` (radius formulation if uncapacitated, Benders if capacitated),
+    ``benders``, ``radius``, or ``single`` (always the single model). The plan found is
+    written onto the model's variables (through ``solver``), after a check against every
+    row and bound of the single model; a plan failing it (never seen) is handed to the
+    single model as a start instead. The reason for falling back is in the log and in
+    ``termination``.
+    """
+    solver = solver if solver is not None else Solver()
+    if method == "single":
+        return solver.solve(built, options, warm_start=warm_start)
+    t0 = time.perf_counter()
+    handover = solver.prepare(built)
+    view = facility_view(built, solver) if solver.highs is not None else "infeasible rows"
+    if isinstance(view, str):
+        log.info("single model (no decomposition: %s)", view)
+        res = solver.solve(built, options, warm_start=warm_start)
+        return _with_note(res, f"single model: {view}")
+    forced = reduce_single_site(view) if reduce else 0
+    kind = method
+    if kind == "auto":
+        kind = "radius" if view.uncapacitated else "benders"
+    dropped = reduce_dominated_pairs(view) if reduce and view.uncapacitated else 0
+    limit = max(options.time_limit_s - (time.perf_counter() - t0), 0.1)
+    if kind == "radius" and not view.uncapacitated:
+        kind = "benders"
+    out = (radius_solve(view, options, limit, reduce=reduce) if kind == "radius" else
+           benders(view, limit, options.mip_rel_gap, options.mip_abs_gap,
+                   threads=options.threads or 0, reduce=reduce))
+    if out is None or out.y is None:
+        log.info("%s found no plan: the single model decides", kind)
+        res = solver.solve(built, options.update(
+            time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 1.0)))
+        return _with_note(res, f"single model after {kind} found no plan")
+    if view.transport is not None:  # flows with no unserved demand, not even 1e-9
+        flows = view.transport.polish(out.y)
+        out.flows = out.flows if flows is None else flows
+    x = view.plan(out.y, out.flows)
+    runtime = time.perf_counter() - t0
+    if not solver.feasible(x):
+        log.warning("%s plan fails a row of the single model (%s): handing it over as a "
+                    "start", kind, "; ".join(solver.violated(x)[:3]))
+        solver.set_values(x)
+        res = solver.solve(built, options.update(time_limit_s=max(
+            options.time_limit_s - runtime, 1.0)), warm_start=True)
+        return _with_note(res, f"single model from the {kind} plan")
+    obj = solver.store(x)
+    bound = out.lower + view.offset if math.isfinite(out.lower) else None
+    if bound is not None:
+        bound = min(bound, obj)
+    gap = relative_gap(obj, bound)
+    status = "optimal" if out.optimal else "time_limit"
+    if status == "optimal" and gap is None:
+        gap = 0.0
+    note = (f"{kind}: {out.iterations} iterations, {out.fixed_sites} sites fixed by reduced "
+            f"cost, {forced} forced open, {dropped} dominated pairs dropped")
+    res = SolveResult(status, True, obj, bound, gap, runtime,
+                      ("optimal" if out.optimal else "time limit") + f" ({note})",
+                      _version(), handover, out.first_plan_s)
+    solver.history = [(t, u + view.offset, lb + view.offset) for t, u, lb in out.history]
+    return res
+
+
+def _with_note(res: SolveResult, note: str) -> SolveResult:
+    from dataclasses import replace
+
+    return replace(res, termination=f"{res.termination} ({note})")
