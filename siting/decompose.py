@@ -59,7 +59,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from siting.config import SolverOptions
-from siting.heuristics import interchange, round_and_repair
+from siting.heuristics import greedy_open, interchange, round_and_repair
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel
 from siting.solve import Solver, SolveResult, _use_threads, _version, relative_gap
 
@@ -328,6 +328,79 @@ def fix_by_reduced_cost(y: np.ndarray, rc: np.ndarray, lower: float, upper: floa
     return int(at0.sum() + at1.sum())
 
 
+def exclude_by_lagrangian(cost: np.ndarray, fixed: np.ndarray, p: int | None,
+                          lo: np.ndarray, hi: np.ndarray, upper: float,
+                          incumbent: np.ndarray | None = None, time_limit: float = 2.0,
+                          iterations: int = 300) -> tuple[int, float]:
+    r"""Close sites no plan cheaper than ``upper`` can open (uncapacitated case).
+
+    Lagrangian relaxation of "each demand row is served once" with multipliers
+    :math:`\lambda_i`: :math:`L(\lambda) = \sum_i \lambda_i + \min_y \sum_j \rho_j y_j`,
+    :math:`\rho_j = F_j + \sum_i \min(0, c_{ij} - \lambda_i)`, over the count row
+    (the p smallest :math:`\rho_j`, forced sites first) — a lower bound for every
+    :math:`\lambda` (weak duality), improved by subgradient steps. Forcing a site j outside
+    the chosen set into it gives the bound :math:`L + \rho_j - \rho_{(p)}` (it replaces the
+    dearest chosen free site; with a free count, :math:`L + \rho_j`). Proof: that is the
+    relaxation's optimum with :math:`y_j = 1` added, so every plan with j open costs at
+    least that; if it exceeds ``upper`` (or, all costs being integers, exceeds
+    ``upper - 1``), no plan better than the known one opens j, and ``hi[j] = 0`` keeps an
+    optimum — provided the known plan stays feasible: the sites of ``incumbent`` (the plan
+    of cost ``upper``) are never closed (with the integral test, a site of an optimal plan
+    may have a bound above ``upper - 1``). Changes ``hi`` in place; returns (sites closed,
+    best bound).
+    """
+    keep = np.zeros(len(fixed), dtype=bool) if incumbent is None else incumbent > 0.5
+    if incumbent is None and np.all(np.round(cost[np.isfinite(cost)]) == cost[np.isfinite(
+            cost)]):
+        raise ValueError("exclude_by_lagrangian: the integral test needs the incumbent")
+    t0 = time.perf_counter()
+    n, m = cost.shape
+    finite = np.isfinite(cost)
+    c = np.where(finite, cost, 0.0)
+    integral = bool(np.all(c == np.round(c)) and np.all(fixed == np.round(fixed)))
+    limit = upper - 1 + 1e-6 if integral else upper + 1e-9 * abs(upper)
+    lam = np.where(finite, cost, np.inf).min(axis=1)
+    best, step, stall, closed = -math.inf, 1.0, 0, 0
+    for _ in range(iterations):
+        if time.perf_counter() - t0 > time_limit:
+            break
+        red = np.where(finite, np.minimum(c - lam[:, None], 0.0), 0.0)
+        rho = fixed + red.sum(axis=0)
+        free = (hi > 0.5) & (lo < 0.5)
+        forced = lo > 0.5
+        y = forced.copy()
+        if p is not None:
+            k = p - int(forced.sum())
+            cand = np.flatnonzero(free)
+            if k < 0 or k > len(cand):
+                return closed, best
+            pick = cand[np.argsort(rho[cand], kind="stable")[:k]]
+            y[pick] = True
+            last = rho[pick].max() if k else math.inf
+            extra = np.where(free & ~y, rho - (last if k else math.inf), math.inf)
+        else:
+            y |= free & (rho < 0)
+            extra = np.where(free & ~y, rho, math.inf)
+        val = float(lam.sum() + rho[y].sum())
+        if val > best:
+            best, stall = val, 0
+        else:
+            stall += 1
+            if stall >= 10:
+                step, stall = step / 2, 0
+        out = free & ~y & ~keep & (val + extra > limit)
+        if out.any():
+            hi[out] = 0.0
+            closed += int(out.sum())
+        served = (finite & (c < lam[:, None]))[:, y].sum(axis=1)
+        g = 1.0 - served
+        gg = float(g @ g)
+        if gg < 1e-12 or step < 1e-5 or best >= limit:
+            break
+        lam = lam + step * (upper - val) / gg * g
+    return closed, best
+
+
 # --------------------------------------------------------------------------------------------
 # Benders
 
@@ -470,9 +543,11 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
     def cut(z: float, g: np.ndarray, ybar: np.ndarray) -> None:
         master.addRow(z - float(g @ ybar), _INF, ns + 1, cols, np.concatenate([-g, [1.0]]))
 
-    if start is not None:
-        z, g = evaluate(start.astype(float))
-        cut(z, g, start.astype(float))
+    if start is None:
+        start = greedy_open(view.fixed, view.capacity, view.demand, view.pair_i, view.pair_j,
+                            view.pair_cost, lo, hi)
+    z, g = evaluate(start.astype(float))
+    cut(z, g, start.astype(float))
     # phase 1: the master LP, in-out stabilised, its solutions rounded into plans
     core = hi.copy()
     alpha, lp_bounds = 0.5, []
@@ -656,6 +731,10 @@ def radius_solve(view: FacilityView, options: SolverOptions, time_limit: float,
     if math.isfinite(val) and budget_ok:
         out.y, out.upper, out.first_plan_s = open_.astype(float), val, time.perf_counter() - t0
         out.history.append((out.first_plan_s, out.upper, out.lower))
+    if reduce and out.y is not None:
+        out.fixed_sites, _ = exclude_by_lagrangian(cost, view.fixed, view.count, lo, hi,
+                                                   out.upper, out.y,
+                                                   time_limit=0.1 * time_limit)
     h = radius_model(view, cost, lo, hi, truncate=reduce)
     h.setOptionValue("time_limit", max(0.1, time_limit - (time.perf_counter() - t0)))
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
@@ -771,8 +850,8 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
     status = "optimal" if out.optimal else "time_limit"
     if status == "optimal" and gap is None:
         gap = 0.0
-    note = (f"{kind}: {out.iterations} iterations, {out.fixed_sites} sites fixed by reduced "
-            f"cost, {forced} forced open, {dropped} dominated pairs dropped")
+    note = (f"{kind}: {out.iterations} iterations, {out.fixed_sites} sites fixed by a bound, "
+            f"{forced} forced open, {dropped} dominated pairs dropped")
     res = SolveResult(status, True, obj, bound, gap, runtime,
                       ("optimal" if out.optimal else "time limit") + f" ({note})",
                       _version(), handover, out.first_plan_s)

@@ -3,6 +3,8 @@
 * :func:`interchange` — uncapacitated location (p-median, or fixed costs without a count):
   greedy add, then Teitz & Bart's vertex substitution (1968) in Whitaker's best-improvement
   form, with add and drop moves when the number of sites is free.
+* :func:`greedy_open` — capacitated: sites by cost per unit of demand they would serve
+  (opening cost plus their cheapest reachable demand up to capacity), until they hold it all.
 * :func:`round_and_repair` — a fractional opening vector (an LP relaxation's, or a Benders
   master's) rounded to a set of sites that can hold all demand and meets the count rows.
 
@@ -17,7 +19,7 @@ import time
 
 import numpy as np
 
-__all__ = ["interchange", "round_and_repair"]
+__all__ = ["greedy_open", "interchange", "round_and_repair"]
 
 
 def _objective(cost: np.ndarray, fixed: np.ndarray, open_: np.ndarray) -> float:
@@ -169,3 +171,56 @@ def round_and_repair(y: np.ndarray, capacity: np.ndarray, total_demand: float,
             open_[cand[np.argmin(y[cand])]] = False
         open_[extra.pop(0)] = True
     return None if short() else open_
+
+
+def greedy_open(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray,
+                pair_i: np.ndarray, pair_j: np.ndarray, pair_cost: np.ndarray,
+                lo: np.ndarray | None = None, hi: np.ndarray | None = None,
+                slack: float = 1.05) -> np.ndarray:
+    """Open sites greedily for a capacitated location problem until they can hold
+    ``slack`` times the demand and every demand row can reach one.
+
+    Each round opens the site with the lowest cost per unit of the demand it would take:
+    its opening cost plus, in order of pair cost, the demand not yet taken by open sites up
+    to its capacity (a continuous knapsack over its pairs). Forced sites (``lo``) open first;
+    sites with ``hi == 0`` never."""
+    m = len(fixed)
+    lo = np.zeros(m, dtype=bool) if lo is None else lo > 0.5
+    hi = np.ones(m, dtype=bool) if hi is None else (hi > 0.5) | lo
+    open_ = lo.copy()
+    left = demand.astype(float).copy()
+    order = np.lexsort((pair_cost, pair_j))
+    oj, oi, oc = pair_j[order], pair_i[order], pair_cost[order]
+    starts = np.searchsorted(oj, np.arange(m + 1))
+
+    def take(j: int, commit: bool) -> tuple[float, float]:
+        seg = slice(starts[j], starts[j + 1])
+        ii, cc = oi[seg], oc[seg]
+        want = left[ii]
+        cum = np.cumsum(want)
+        got = np.clip(capacity[j] - (cum - want), 0.0, want)
+        if commit:
+            np.subtract.at(left, ii, got)
+        return float(got.sum()), float(cc @ got)
+
+    for j in np.flatnonzero(open_):
+        take(j, True)
+    total = float(demand.sum())
+    reach = np.zeros(len(demand), dtype=bool)
+    reach[pair_i[open_[pair_j]]] = True
+    while (capacity[open_].sum() < slack * total or not reach.all()) and (hi & ~open_).any():
+        best, pick = np.inf, -1
+        for j in np.flatnonzero(hi & ~open_):
+            amount, cost = take(j, False)
+            if amount <= 1e-12:
+                continue
+            score = (fixed[j] + cost) / amount
+            if score < best:
+                best, pick = score, j
+        if pick < 0:  # nothing left to take: the rest only adds capacity
+            cand = np.flatnonzero(hi & ~open_)
+            pick = cand[np.argmin(fixed[cand] / np.maximum(capacity[cand], 1e-9))]
+        open_[pick] = True
+        take(pick, True)
+        reach[pair_i[pair_j == pick]] = True
+    return open_

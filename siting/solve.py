@@ -387,8 +387,13 @@ class Solver:
         h.setOptionValue("mip_abs_gap", float(options.mip_abs_gap))
         h.setOptionValue("random_seed", int(options.seed))
         _use_threads(h, options.threads or 0)
+        resolve = warm_start and self.last_solution is not None  # before _set_start
         self._start = self._set_start() if warm_start else None
         t0 = time.perf_counter()
+        if resolve and self._start is not None and self._integer.any():
+            done = self._certify_start(options, t0, version, handover)
+            if done is not None:
+                return done
         deadline = t0 + options.time_limit_s + GRACE_S
         first: list[float] = []
 
@@ -451,6 +456,44 @@ class Solver:
         first_s = 0.0 if self._start is not None else (first[0] if first else None)
         return SolveResult(status, has_sol, obj, bound, gap, runtime, termination,
                            version, handover, first_s if has_sol else None)
+
+    def _certify_start(self, options: SolverOptions, t0: float, version: str,
+                       handover: float) -> SolveResult | None:
+        """On a re-solve, the start's gap to the LP relaxation's bound: if it is within the
+        gap asked for, the start is the result (status ``optimal``, bound = the LP bound)
+        and the MIP is not run.
+
+        The relaxation is the held model with integrality dropped, warm-started from the
+        last relaxation's basis (a budget step costs a few dual simplex iterations, where
+        the MIP would presolve and solve its root LP from scratch: 1.3 s of a 2 s re-solve
+        on the demo). Any LP bound is a valid bound of the MIP, so the gap reported is
+        honest; if it is not small enough, the MIP runs as usual."""
+        lp = self.highs.getLp()
+        n = lp.num_col_
+        r = highspy.Highs()
+        r.setOptionValue("output_flag", False)
+        r.setOptionValue("threads", int(options.threads or 0))
+        r.setOptionValue("time_limit", float(options.time_limit_s))
+        lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
+        r.passModel(lp)
+        basis = getattr(self, "_relax_basis", None)
+        if basis is not None and len(basis.col_status) == n:
+            r.setBasis(basis)
+        r.run()
+        if r.getModelStatus() != _MS.kOptimal:
+            return None
+        self._relax_basis = r.getBasis()
+        bound = float(r.getInfo().objective_function_value)
+        x = self._start
+        obj = float(self._cost @ x + self._offset)
+        gap = relative_gap(obj, bound)
+        if gap is None or (gap > options.mip_rel_gap and abs(obj - bound) > options.mip_abs_gap):
+            return None
+        self.history = [(time.perf_counter() - t0, obj, bound)]
+        self._store(x)
+        return SolveResult("optimal", True, obj, bound, gap, time.perf_counter() - t0,
+                           "Optimal (the start is within the gap of the LP relaxation's bound)",
+                           version, handover, 0.0)
 
     def _set_start(self) -> np.ndarray | None:
         """Hand HiGHS a starting solution: the variables' current values (a constructive
