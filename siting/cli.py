@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from siting.exceptions import DataError, InfeasibleError, SitingError
+from siting.exceptions import DataError, InfeasibleError, InterruptedRun, SitingError
 
 DEFAULT_SCENARIOS = Path("scenarios")
 
@@ -26,14 +26,20 @@ def _overrides(items: list[str] | None) -> dict:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from siting import progress
     from siting.config import load_scenario
+    from siting.exports import PLAN_FILES, check_writable
     from siting.report import write_plan
     from siting.run import plan_scenario
 
     scenario = load_scenario(args.config, _overrides(args.set))
+    skipped = {"report.html"} | ({"map.png"} if args.no_map else set())
+    check_writable(args.out, [n for n in PLAN_FILES if n not in skipped])  # before solving
     print(f"scenario {scenario.name}: loading inputs and solving …", flush=True)
-    plan = plan_scenario(scenario)
-    out = write_plan(plan, args.out, args.lang, make_map=not args.no_map)
+    with progress.listen(lambda line: print(line, flush=True), args.progress_every):
+        plan = plan_scenario(scenario)
+        progress.stage(f"writing the plan to {args.out}")
+        out = write_plan(plan, args.out, args.lang, make_map=not args.no_map)
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{100 * s['mip_gap']:.3f} %"
     print(f"status={s['status']} gap={gap} sites={s['n_sites']} "
@@ -50,6 +56,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if len(s["shortfalls"]) > 10:
             print(f"  ... and {len(s['shortfalls']) - 10} more")
     print(f"wrote {out}")
+    if s["status"] == "interrupted":
+        how = f"gap {gap}" if s["mip_gap"] is not None else \
+            "no bound proven yet, so its gap is unknown"
+        print(f"interrupted: the best plan found so far ({how}) is written with status "
+              "'interrupted'", file=sys.stderr)
+        return 130
     if args.verify:
         return _report_verify(out)
     return 0
@@ -86,7 +98,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from siting.sweep import run_sweep
 
     table = run_sweep(args.sweep, args.out, workers=args.workers, scheduler=args.scheduler,
-                      chunk_size=args.chunk_size, persistent=not args.rebuild)
+                      chunk_size=args.chunk_size, persistent=not args.rebuild,
+                      limit=args.limit, dashboard=args.dashboard)
     sweep_outputs(args.out, args.lang)
     counts = table["status"].value_counts().to_dict()
     print(f"{len(table)} runs: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
@@ -137,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a scenario key, e.g. --set model.budget=3e7 (repeatable)")
     r.add_argument("--no-map", action="store_true", help="skip the PNG map")
     r.add_argument("--verify", action="store_true", help="run 'siting verify' on the result")
+    r.add_argument("--progress-every", type=float, default=5.0, metavar="S",
+                   help="seconds between progress lines while HiGHS works (default 5)")
     _lang(r)
     r.set_defaults(func=cmd_run)
 
@@ -168,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="runs per task (default: two tasks per local worker; 10 on a cluster)")
     w.add_argument("--rebuild", action="store_true",
                    help="rebuild the model for every run (no persistent re-solve)")
+    w.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="run only N runs to try the sweep: the first N of a grid, a seeded "
+                        "sample of N of a sampled design")
+    w.add_argument("--dashboard", default=None, metavar="ADDR",
+                   help="start Dask's dashboard at ADDR, e.g. :8787 (default: no HTTP server)")
     _lang(w)
     w.set_defaults(func=cmd_sweep)
 
@@ -200,8 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from siting import interrupt
+
+    interrupt.install()
+    interrupt.reset()
     try:
         return args.func(args)
+    except (KeyboardInterrupt, InterruptedRun) as exc:
+        what = str(exc) if isinstance(exc, InterruptedRun) else "stopped by " + (
+            str(exc) if str(exc).startswith("SIG") else "Ctrl-C")
+        print(f"interrupted: {what}; files already in the output folder are unchanged",
+              file=sys.stderr)
+        return 130
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,6 +33,7 @@ from siting.config import Scenario, load_scenario
 from siting.data import file_sha256
 from siting.exceptions import DataError, InfeasibleError, SitingError
 from siting.exports import AtomicDir, write_csv, write_plan
+from siting.paths import child
 
 log = logging.getLogger(__name__)
 
@@ -278,13 +279,14 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
             progress.update(task, description=f"solving {path.stem}")
             try:
                 scenario = load_scenario(path, overrides)
-                summary, reused = solve_or_reuse(scenario, out / scenario.name)
-                sites = pd.read_csv(out / scenario.name / "sites.csv", encoding="utf-8-sig",
+                plan_dir = child(out, scenario.name, f"{path.name}: scenario name")
+                summary, reused = solve_or_reuse(scenario, plan_dir)
+                sites = pd.read_csv(plan_dir / "sites.csv", encoding="utf-8-sig",
                                     dtype={"space_id": str})
                 row = comparison_row(summary, sites)
                 row["reused"] = reused
                 rows.append(row)
-                plan_dirs[scenario.name] = out / scenario.name
+                plan_dirs[scenario.name] = plan_dir
             except InfeasibleError as exc:
                 failed += 1
                 rows.append({"scenario": path.stem, "status": "infeasible",

@@ -362,6 +362,15 @@ class Scenario(_Strict):
     standards: Standards = Standards()
     phasing: Phasing = Phasing()
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, v: str) -> str:
+        from siting.paths import check_name
+
+        # "" is allowed for scenarios made in code (a sweep hashes its runs without a name);
+        # a comparison refuses it as a folder name (siting.paths.child)
+        return check_name(v, "scenario name") if v else v
+
     @field_validator("phasing")
     @classmethod
     def _phasing_complete(cls, v: Phasing) -> Phasing:

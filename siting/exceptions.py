@@ -38,3 +38,7 @@ class InfeasibleError(SitingError):
 
 class SolverError(SitingError):
     """The solver failed or stopped without any feasible plan."""
+
+
+class InterruptedRun(SitingError):
+    """Ctrl-C or SIGTERM stopped a run before it had any plan to keep."""

@@ -41,31 +41,157 @@ def write_json(obj: dict, path: Path) -> None:
                     encoding="utf-8")
 
 
+MANIFEST = ".siting-manifest.json"
+"""Which files of a folder siting wrote, with their SHA-256: a run replaces or removes only
+files listed there and unchanged since (a file a person put there or edited is never lost)."""
+OWNED_MARKERS = ("cache_key.txt",)
+"""Files that only mean something to siting (a comparison's cache key): always removed when a
+writer that manages them does not write them again, whoever wrote them."""
+
+
+def _sha256(path: Path) -> str:
+    from siting.data import file_sha256
+
+    return file_sha256(path)
+
+
+def read_manifest(folder: str | Path) -> dict[str, str] | None:
+    """``{file name: sha256}`` of the files siting wrote in ``folder`` (``None``: no manifest,
+    e.g. a folder written before manifests existed)."""
+    p = Path(folder) / MANIFEST
+    try:
+        files = json.loads(p.read_text(encoding="utf-8")).get("files", {})
+        return {str(k): str(v) for k, v in files.items()}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError):
+        return {}  # unreadable: trust nothing in the folder
+
+
+def foreign_files(folder: str | Path, names) -> list[str]:
+    """Those of ``names`` present in ``folder`` that siting did not write, or that changed
+    since it wrote them (never replaced or removed). A folder without a manifest is taken as
+    written by an older siting: nothing in it is foreign."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return []
+    out = []
+    for n in names:
+        f = folder / n
+        if n in OWNED_MARKERS or not f.exists():
+            continue
+        if not f.is_file() or manifest.get(n) != _sha256(f):
+            out.append(n)
+    return sorted(out)
+
+
+def remove_stale_temporaries(folder: Path, max_age_s: float = 3600.0) -> None:
+    """Remove ``.tmp-*`` folders a killed run left behind: those of a process no longer
+    alive, or (with no process id in the name) older than ``max_age_s``."""
+    import time
+
+    for d in folder.glob(".tmp-*"):
+        if not d.is_dir():
+            continue
+        parts = d.name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if pid is not None:
+            stale = pid != os.getpid() and not _alive(pid)
+        else:
+            try:
+                stale = time.time() - d.stat().st_mtime > max_age_s
+            except OSError:
+                stale = False
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
 class AtomicDir:
-    """Collect files in a temporary folder, then move each into ``target`` atomically."""
+    """Collect files in a temporary folder, then move each into ``target`` atomically and
+    record it in the folder's manifest (:data:`MANIFEST`).
+
+    ``managed`` names the files this writer owns: one of them not written this time is
+    removed if the manifest says siting wrote it and it is unchanged, so a folder never mixes
+    files from two runs; any other file of that name is left alone. A file this writer would
+    replace that siting did not write (or that was edited since) stops the write with a
+    DataError before anything moves. In a folder without a manifest (written before manifests
+    existed) files are replaced but only :data:`OWNED_MARKERS` are removed.
+    Temporary folders left by killed runs are removed on entry. Any layer (data exports, the
+    reporting layer) writes through this class, so all its files join the one manifest.
+    """
 
     def __init__(self, target: str | Path, managed: tuple[str, ...] = ()):
         self.target = Path(target)
         self.managed = managed
-        """Files this writer owns: any of them not written this time is removed, so a folder
-        never mixes files from two runs."""
 
     def __enter__(self) -> Path:
         self.target.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.target))
+        remove_stale_temporaries(self.target)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=self.target))
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
-                written = {f.name for f in self.tmp.iterdir()}
-                for name in self.managed:
-                    if name not in written:
-                        (self.target / name).unlink(missing_ok=True)
-                for f in sorted(self.tmp.iterdir()):
-                    os.replace(f, self.target / f.name)
+                self._commit()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _commit(self) -> None:
+        from siting.exceptions import DataError
+
+        written = sorted(f.name for f in self.tmp.iterdir())
+        foreign = foreign_files(self.target, written)
+        if foreign:
+            raise DataError([f"{self.target / n}: not written by siting, or changed since it "
+                             "was; move it away (or choose another output folder) so it is not "
+                             "replaced" for n in foreign])
+        manifest = read_manifest(self.target)
+        known = manifest or {}
+        for n in self.managed:
+            f = self.target / n
+            if n in written or not f.exists():
+                continue
+            ours = n in OWNED_MARKERS or (f.is_file() and known.get(n) == _sha256(f))
+            if ours:  # a file of an earlier run that this run does not write again
+                f.unlink(missing_ok=True)
+                known.pop(n, None)
+        for n in written:
+            f = self.tmp / n
+            if f.is_file():
+                known[n] = _sha256(f)
+            os.replace(f, self.target / n)
+        mtmp = self.tmp.with_name(self.tmp.name + ".manifest")
+        mtmp.write_text(json.dumps({"files": dict(sorted(known.items()))}, indent=1) + "\n",
+                        encoding="utf-8")
+        os.replace(mtmp, self.target / MANIFEST)
+
+
+def check_writable(folder: str | Path, names=PLAN_FILES) -> None:
+    """Raise DataError now (before a long solve) if writing ``names`` into ``folder`` would
+    replace a file siting did not write (one it would only have removed is left alone)."""
+    from siting.exceptions import DataError
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: the output folder is a file")
+    if folder.is_dir():
+        foreign = foreign_files(folder, names)
+        if foreign:
+            raise DataError([f"{folder / n}: not written by siting, or changed since it was; "
+                             "move it away (or choose another output folder) so it is not "
+                             "replaced or removed" for n in foreign])
 
 
 def _points(df: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from siting import progress
 from siting.config import Scenario
 from siting.data import load_inputs
 from siting.diagnose import (
@@ -13,7 +14,7 @@ from siting.diagnose import (
     shortfall_text,
     unreachable_demand,
 )
-from siting.exceptions import InfeasibleError, SolverError
+from siting.exceptions import InfeasibleError, InterruptedRun, SolverError
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel, build_model
 from siting.problem import ProblemData, prepare
 from siting.results import Plan, extract
@@ -49,6 +50,7 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
     warm = built is not None if warm_start is None else warm_start
     if built is None:
         t0 = time.perf_counter()
+        progress.stage(f"building the model ({len(data.pairs):,} community-site pairs)")
         built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
         timings["build"] = time.perf_counter() - t0
         if scenario.phasing.enabled:
@@ -58,6 +60,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         # on a re-solve the solver also keeps the previous plan if it is still feasible and
         # better than the greedy one
         warm = _greedy_start(built, data, timings) or warm
+    progress.stage(f"solving (time limit {scenario.solver.time_limit_s:g} s, gap "
+                   f"{100 * scenario.solver.mip_rel_gap:g} %)")
     if serve_all:  # by the facility-location structure where the model has it
         from siting.decompose import solve_structured
 
@@ -79,6 +83,10 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         raise InfeasibleError(f"scenario {scenario.name!r} is infeasible "
                               f"({len(shortfalls)} shortfalls):", shortfalls)
     if not result.has_solution:
+        if result.status == "interrupted":
+            raise InterruptedRun(f"scenario {scenario.name!r}: interrupted after "
+                                 f"{result.runtime_s:.1f} s, before HiGHS found any plan: there "
+                                 "is no plan to write")
         if result.status == "time_limit":
             raise SolverError(f"scenario {scenario.name!r}: HiGHS stopped at the time limit "
                               f"({scenario.solver.time_limit_s:g} s) before finding any plan; "
@@ -143,7 +151,10 @@ def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:
 def plan_scenario(scenario: Scenario) -> Plan:
     """Load and validate the scenario's files, compute distances, then :func:`plan_problem`."""
     t0 = time.perf_counter()
+    progress.stage(f"loading inputs of scenario {scenario.name}")
     inputs = load_inputs(scenario)
+    progress.stage(f"walking distances ({scenario.distance.method}) for {len(inputs.zones)} "
+                   f"communities and {len(inputs.spaces) + len(inputs.existing)} sites")
     data = prepare(inputs, scenario)
     t_prep = time.perf_counter() - t0
     plan = plan_problem(data, scenario)

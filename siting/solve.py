@@ -37,13 +37,14 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from siting import interrupt, progress
 from siting.config import SolverOptions
 from siting.exceptions import SolverError
 from siting.model import BuiltModel
 
 log = logging.getLogger(__name__)
 
-Status = Literal["optimal", "time_limit", "infeasible", "unbounded", "error"]
+Status = Literal["optimal", "time_limit", "interrupted", "infeasible", "unbounded", "error"]
 _MS = highspy.HighsModelStatus
 _STATUS: dict = {
     _MS.kOptimal: "optimal", _MS.kModelEmpty: "optimal",
@@ -90,6 +91,42 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not math.isfinite(bound):
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def quiet_highs() -> highspy.Highs:
+    """A new HiGHS instance without the banner it prints on creation (it would break
+    progress bars and piped output; ``solver.verbose`` still turns HiGHS's log on)."""
+    import ctypes
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # no file descriptor 1 to silence
+        return highspy.Highs()
+    os.dup2(null, 1)
+    try:
+        h = highspy.Highs()
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):
+            pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    return h
+
+
+def _report(e, seconds: float, what: str = "solving") -> None:
+    d = e.data_out
+    primal, dual = float(d.mip_primal_bound), float(d.mip_dual_bound)
+    gap = float(d.mip_gap)
+    progress.solver_status(seconds, primal if math.isfinite(primal) else None,
+                           dual if math.isfinite(dual) else None,
+                           gap if math.isfinite(gap) and gap < 1e30 else None,
+                           int(d.mip_node_count), what)
 
 
 def _bounds(values: list, default: float) -> np.ndarray:
@@ -168,7 +205,7 @@ class Solver:
         t0 = time.perf_counter()
         self._model, self._built, self._infeasible = model, built, None
         self.last_solution = None
-        self.highs = highspy.Highs()
+        self.highs = quiet_highs()
         self.highs.setOptionValue("output_flag", False)
         c = self._compile(model)
         if c is None:
@@ -397,8 +434,18 @@ class Solver:
         deadline = t0 + options.time_limit_s + GRACE_S
         first: list[float] = []
 
+        last_report = [t0]
+
         def on_interrupt(e):
-            if time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if now > deadline or interrupt.requested():
+                e.interrupt()
+            elif progress.listening() and now - last_report[0] >= progress.interval_s:
+                last_report[0] = now
+                _report(e, now - t0)
+
+        def on_lp_interrupt(e):
+            if time.perf_counter() > deadline or interrupt.requested():
                 e.interrupt()
 
         self.history = []
@@ -410,25 +457,29 @@ class Solver:
             out = e.data_out
             self.history.append((now, float(out.objective_function_value),
                                  float(out.mip_dual_bound)))
+            if progress.listening():
+                _report(e, now, "new incumbent")
 
         # the guard also watches pure LPs (continuous models: simplex and interior point)
-        guards = (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt)
-        for cb in guards:
-            cb.subscribe(on_interrupt)
-        h.cbMipImprovingSolution.subscribe(on_improving)
+        subs = [(h.cbMipInterrupt, on_interrupt), (h.cbMipImprovingSolution, on_improving),
+                (h.cbSimplexInterrupt, on_lp_interrupt), (h.cbIpmInterrupt, on_lp_interrupt)]
+        for cb, fn in subs:
+            cb.subscribe(fn)
         try:
-            h.run()
+            with interrupt.deferred():
+                h.run()
         except Exception as exc:  # noqa: BLE001 - report any solver failure as a result
             log.exception("HiGHS failed")
             return SolveResult("error", False, None, None, None, time.perf_counter() - t0,
                                f"exception: {exc}", version, handover)
         finally:
-            for cb in guards:
-                cb.unsubscribe(on_interrupt)
-            h.cbMipImprovingSolution.unsubscribe(on_improving)
+            for cb, fn in subs:
+                cb.unsubscribe(fn)
         runtime = time.perf_counter() - t0
         ms = h.getModelStatus()
         status: Status = _STATUS.get(ms, "error")
+        if interrupt.requested() and status in ("time_limit", "error"):
+            status = "interrupted"
         info = h.getInfo()
         has_sol = info.primal_solution_status == 2 or (
             ms == _MS.kModelEmpty or (status == "optimal" and not self._integer.any()))
@@ -442,7 +493,7 @@ class Solver:
         if has_sol:
             x = np.asarray(h.getSolution().col_value, dtype=float)
             self._store(x)
-        elif self._start is not None and status == "time_limit":
+        elif self._start is not None and status in ("time_limit", "interrupted"):
             # stopped before HiGHS took the start in: the start is still a checked plan
             has_sol, x = True, self._start
             obj = float(self._cost @ x + self._offset)
@@ -617,7 +668,7 @@ _VERSION: str | None = None
 def _version() -> str:
     global _VERSION
     if _VERSION is None:
-        h = highspy.Highs()
+        h = quiet_highs()
         _VERSION = f"highs {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     return _VERSION
 

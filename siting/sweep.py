@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from siting import __version__
+from siting import __version__, interrupt
 from siting.config import (
     Scenario,
     _deep_merge,
@@ -309,8 +310,8 @@ def write_run(folder: Path, rid: str, row: dict) -> None:
     os.replace(tmp, folder / f"{rid}.json")
 
 
-def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: bool = True
-              ) -> list[str]:
+def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: bool = True,
+              on_run=None) -> list[str]:
     """Solve a list of (run id, point, resolved scenario dict); write each run as it ends.
 
     Consecutive runs with the same model structure reuse one built model: a budget change
@@ -368,8 +369,12 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
                        reused)
         except (SitingError, ValidationError, ValueError) as exc:
             row = _row(point, None, "failed", str(exc)[:2000], time.perf_counter() - t0, reused)
+        if interrupt.requested():  # Ctrl-C during this run (in this process): stop, and
+            raise KeyboardInterrupt("SIGINT")  # leave the run to be solved on resume
         write_run(Path(runs_dir), rid, row)
         done.append(rid)
+        if on_run is not None:
+            on_run(rid)
     return done
 
 
@@ -408,8 +413,15 @@ def chunked(jobs: list, size: int) -> list[list]:
 
 def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, chunk_size: int | None = None,
-              persistent: bool = True, progress: bool = True) -> pd.DataFrame:
+              persistent: bool = True, progress: bool = True, limit: int | None = None,
+              dashboard: str | None = None) -> pd.DataFrame:
     """Run (or finish) a sweep; write results and figures; return the results table.
+
+    ``limit`` runs only N runs, to try a sweep quickly: the first N points of a grid or
+    one-at-a-time design, a sample of N points (seeded by the sweep's ``seed``) of a Latin
+    hypercube or Sobol design (Sobol indices need the whole design and are then not written).
+    ``dashboard`` (an address, e.g. ``":8787"``) starts Dask's dashboard; without it no HTTP
+    server is started and every port is chosen by the system (:mod:`siting.cluster`).
 
     ``workers=0`` runs in this process (no Dask). Otherwise runs go to a Dask cluster:
     ``scheduler`` (``tcp://host:port``) for an existing one, else a local one with
@@ -425,7 +437,7 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = N
     out = Path(out)
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    jobs = plan_jobs(spec)
+    jobs = limit_jobs(plan_jobs(spec), spec, limit)
     todo = [j for j in jobs if not (runs / f"{j[0]}.json").is_file()]
     if chunk_size is None:
         if scheduler:
@@ -439,65 +451,150 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = N
     log.info("sweep %s: %d runs, %d done, %d to go in %d chunks", spec_path, len(jobs),
              len(jobs) - len(todo), len(todo), len(chunks))
     _execute(chunks, str(runs), workers, scheduler, persistent, progress, len(jobs),
-             len(jobs) - len(todo))
+             len(jobs) - len(todo), dashboard)
     table = collect(jobs, runs, list(spec.parameters))
-    write_outputs(table, spec, out)
+    write_outputs(table, spec, out, complete=limit is None)
     return table
 
 
-def _execute(chunks, runs_dir, workers, scheduler, persistent, progress, total, done0):
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+def limit_jobs(jobs: list, spec: SweepSpec, limit: int | None) -> list:
+    """The first ``limit`` runs of a grid / OAT design, a seeded sample of a sampled one."""
+    if limit is None or limit >= len(jobs):
+        return jobs
+    if limit < 1:
+        raise DataError(f"--limit must be at least 1 (got {limit})")
+    if spec.design in ("grid", "oat"):
+        return jobs[:limit]
+    import random
 
-    cols = (TextColumn("sweep"), BarColumn(), TextColumn("{task.completed}/{task.total} runs, "
-                                                         "{task.fields[failed]} failed"),
-            TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*cols, disable=not progress, transient=True) as bar:
-        task = bar.add_task("sweep", total=total, completed=done0, failed=0)
-        failed = 0
+    keep = sorted(random.Random(spec.seed).sample(range(len(jobs)), limit))
+    return [jobs[i] for i in keep]
 
-        def advance(ids):
-            nonlocal failed
-            for rid in ids:
-                row = json.loads((Path(runs_dir) / f"{rid}.json").read_text(encoding="utf-8"))
-                failed += row["status"] not in ("optimal", "time_limit")
-            bar.update(task, advance=len(ids), failed=failed)
 
+PROGRESS_EVERY_S = 5.0
+"""Seconds between plain progress lines of a sweep whose output is not a terminal."""
+
+
+class _Progress:
+    """Per-run progress of a sweep with a true ETA: a bar on a terminal, a plain line every
+    few seconds otherwise. A run counts when its file appears (Dask workers write them as each
+    run ends), not when its chunk returns."""
+
+    def __init__(self, runs_dir: str, total: int, done0: int, show: bool):
+        self.runs, self.total, self.done0 = Path(runs_dir), total, done0
+        self.seen: set[str] = set()
+        self.failed = 0
+        self.show, self.every_s = show, PROGRESS_EVERY_S
+        self.t0 = self.last = time.perf_counter()
+        self.bar = self.task = None
+        if show and sys.stdout.isatty():
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("sweep"), BarColumn(), TextColumn(
+                "{task.completed}/{task.total} runs, {task.fields[failed]} failed"),
+                TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("sweep", total=total, completed=done0, failed=0)
+
+    def eta_s(self) -> float | None:
+        n = len(self.seen)
+        if not n:
+            return None
+        return (time.perf_counter() - self.t0) / n * (self.total - self.done0 - n)
+
+    def add(self, rids) -> None:
+        new = [r for r in rids if r not in self.seen]
+        for rid in new:
+            self.seen.add(rid)
+            try:
+                row = json.loads((self.runs / f"{rid}.json").read_text(encoding="utf-8"))
+                self.failed += row["status"] not in OK_STATUSES
+            except (OSError, ValueError, KeyError):
+                self.failed += 1
+        if not new:
+            return
+        if self.bar is not None:
+            self.bar.update(self.task, advance=len(new), failed=self.failed)
+        elif self.show:
+            now = time.perf_counter()
+            done = self.done0 + len(self.seen)
+            if now - self.last >= self.every_s or done == self.total:
+                self.last = now
+                eta = self.eta_s()
+                left = "" if eta is None else f", about {_hms(eta)} left"
+                print(f"sweep: {done}/{self.total} runs, {self.failed} failed, "
+                      f"{_hms(now - self.t0)} elapsed{left}", flush=True)
+
+    def poll(self, waiting: set[str]) -> None:
+        """Count the runs of ``waiting`` whose files have appeared."""
+        self.add(sorted(r for r in waiting - self.seen if (self.runs / f"{r}.json").is_file()))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+OK_STATUSES = ("optimal", "time_limit")
+
+
+def _execute(chunks, runs_dir, workers, scheduler, persistent, progress, total, done0,
+             dashboard=None):
+    bar = _Progress(runs_dir, total, done0, progress)
+    try:
         if not chunks:
             return
         if workers == 0:
             for c in chunks:
-                advance(run_chunk(c, runs_dir, persistent))
+                run_chunk(c, runs_dir, persistent, on_run=lambda rid: bar.add([rid]))
             return
-        from dask.distributed import Client, LocalCluster, as_completed
+        _execute_dask(chunks, runs_dir, workers, scheduler, persistent, bar, dashboard)
+    finally:
+        bar.close()
 
-        if not log.isEnabledFor(logging.INFO):  # keep Dask's own INFO lines off the screen
-            logging.getLogger("distributed").setLevel(logging.WARNING)
 
-        if scheduler:
-            client, cluster = Client(scheduler), None
-        else:
-            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                                   threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.WARNING)
-            client = Client(cluster)
-        try:
-            futures = [client.submit(run_chunk, c, runs_dir, persistent, pure=False)
-                       for c in chunks]
-            for fut in as_completed(futures):
+def _execute_dask(chunks, runs_dir, workers, scheduler, persistent, bar, dashboard):
+    from dask.distributed import Client
+
+    from siting.cluster import local_cluster
+
+    if not log.isEnabledFor(logging.INFO):  # keep Dask's own INFO lines off the screen
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if scheduler:
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = local_cluster(workers or os.cpu_count() or 1, dashboard)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(run_chunk, c, runs_dir, persistent, pure=False):
+                   [j[0] for j in c] for c in chunks}
+        pending = set(futures)
+        while pending:
+            done = {f for f in pending if f.done()}
+            pending -= done
+            bar.poll({rid for f in pending for rid in futures[f]})
+            if not done:
+                time.sleep(0.25)
+            for fut in done:
                 try:
-                    advance(fut.result())
+                    bar.add(fut.result())
                 except Exception as exc:  # noqa: BLE001 - a dead worker must not stop the rest
                     log.error("a chunk of runs failed on its worker: %s", exc)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+                    bar.poll(set(futures[fut]))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def collect(jobs: list, runs: Path, params: list[str]) -> pd.DataFrame:
@@ -516,7 +613,8 @@ def collect(jobs: list, runs: Path, params: list[str]) -> pd.DataFrame:
     return table[first + [c for c in table.columns if c not in first]]
 
 
-def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
+def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path, complete: bool = True
+                  ) -> None:
     """results.parquet / results.csv, selection frequency, Sobol indices and ``sweep.json``
     (the validated sweep file, for the figures and report of :mod:`siting.report`)."""
     from siting.exports import AtomicDir, write_csv, write_json
@@ -527,7 +625,7 @@ def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path) -> None:
         write_csv(table, tmp / "results.csv")
         freq = selection_frequency(table)
         write_csv(freq, tmp / "selection_frequency.csv")
-        if spec.design == "sobol":
+        if spec.design == "sobol" and complete:
             write_csv(sobol_indices(table, spec), tmp / "sobol_indices.csv")
 
 

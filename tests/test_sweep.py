@@ -196,12 +196,27 @@ def test_failed_run_recorded_and_others_go_on(tmp_path, quick):
     assert table.loc[2000, "status"] == "optimal"
 
 
-def test_local_dask_cluster(tmp_path, quick):
-    spec = sweep_file(tmp_path, quick, "parameters:\n  model.budget: {values: [1e7, 2e7]}\n"
-                      "  distance.detour_factor: {values: [1.2, 1.4]}\n")
-    table = run_sweep(spec, tmp_path / "out", workers=2, chunk_size=1, progress=False)
+def test_local_dask_cluster(tmp_path, quick, capfd):
+    """Also: no dashboard asked for, so no HTTP server, no port warning and no HiGHS banner,
+    whatever holds 127.0.0.1:8787 (held here)."""
+    import socket
+
+    held = socket.socket()
+    try:
+        held.bind(("127.0.0.1", 8787))
+        held.listen()
+    except OSError:  # someone else holds it: the same condition
+        pass
+    try:
+        spec = sweep_file(tmp_path, quick, "parameters:\n  model.budget: {values: [1e7, 2e7]}\n"
+                          "  distance.detour_factor: {values: [1.2, 1.4]}\n")
+        table = run_sweep(spec, tmp_path / "out", workers=2, chunk_size=1, progress=False)
+    finally:
+        held.close()
     assert len(table) == 4 and (table["status"] == "optimal").all()
     assert len(list((tmp_path / "out" / "runs").glob("*.json"))) == 4
+    err = capfd.readouterr().err
+    assert "8787" not in err and "Port" not in err and "Running HiGHS" not in err
 
 
 def test_kill_9_loses_no_finished_run(tmp_path, quick):

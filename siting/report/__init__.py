@@ -66,7 +66,8 @@ def comparison_outputs(folder: str | Path, lang: str = "zh", *, report: bool = F
     folder = Path(folder)
     table = read_csv(folder / "comparison.csv", dtype={"chosen_spaces": str})
     plan_dirs = plan_dirs_of(folder, table)
-    reused = dict(zip(table["scenario"].astype(str), table.get("reused", False)))
+    reused = dict(zip(table["scenario"].astype(str),
+                      table["reused"] if "reused" in table else [False] * len(table)))
     for name, d in plan_dirs.items():
         stale = not (d / "plan.xlsx").is_file() or (report and not (d / REPORT_FILE).is_file())
         if stale or reused.get(name) is not True:

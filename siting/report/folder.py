@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from siting.exceptions import SitingError
+from siting.paths import name_problem
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,8 @@ def plan_dirs_of(folder: Path, table: pd.DataFrame) -> dict[str, Path]:
     out = {}
     ok = table[table["status"].isin(["optimal", "time_limit"])]
     for name in ok["scenario"].astype(str):
+        if name_problem(name):  # a name from a file on disk never leads outside the folder
+            continue
         d = folder / name
         if (d / "summary.json").is_file():
             out[name] = d

@@ -358,8 +358,8 @@ def sheet_comparison(folder: Path, table: pd.DataFrame, lang: str) -> Sheet:
 
 
 def sheet_coverage(folder: Path, table: pd.DataFrame, lang: str) -> Sheet:
-    cols = ["scenario", "weighted_coverage"] + [c for c in table.columns
-                                                if c.startswith("coverage_")]
+    cols = [c for c in ("scenario", "weighted_coverage") if c in table] + \
+        [c for c in table.columns if c.startswith("coverage_")]
     labels, units = comparison_labels(folder, table)
     return _named(displayed(table[cols], lang, labels, units), "sheet_coverage", lang)
 
