@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from siting.cli import main
+from siting.config import read_scenario_dict
 from siting.exports import MANIFEST, AtomicDir, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,14 +113,13 @@ def test_a_foreign_file_stops_the_run_before_solving(tmp_path, capsys, monkeypat
 def test_scenario_name_cannot_leave_the_output_folder(tmp_path, name, capsys):
     scen = tmp_path / "scen"
     scen.mkdir()
-    raw = yaml.safe_load((ROOT / "scenarios" / "base.yaml").read_text(encoding="utf-8"))
-    raw["data"] = {k: str((ROOT / "scenarios" / v).resolve()) for k, v in raw["data"].items()}
+    raw = read_scenario_dict(ROOT / "scenarios" / "base.yaml")  # paths made absolute
     raw["name"] = name
     (scen / "evil.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
     assert main(["compare", "--scenarios", str(scen), "--out", str(out)]) == 1
     table = (out / "comparison.csv").read_text(encoding="utf-8-sig")
-    assert "key 'name'" in table and "file or folder name" in table
+    assert "scenario name" in table and "file or folder name" in table
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "scen"]
     assert not Path("/tmp/siting-escaped-abs").exists()
     assert not any(p.is_dir() for p in out.iterdir() if not p.name.startswith("."))
@@ -127,8 +127,7 @@ def test_scenario_name_cannot_leave_the_output_folder(tmp_path, name, capsys):
 
 def test_run_refuses_a_path_for_a_name(tmp_path, capsys):
     s = tmp_path / "s.yaml"
-    raw = yaml.safe_load((ROOT / "scenarios" / "base.yaml").read_text(encoding="utf-8"))
-    raw["data"] = {k: str((ROOT / "scenarios" / v).resolve()) for k, v in raw["data"].items()}
+    raw = read_scenario_dict(ROOT / "scenarios" / "base.yaml")
     raw["name"] = "../../etc"
     s.write_text(yaml.safe_dump(raw), encoding="utf-8")
     assert main(["run", str(s), "--out", str(tmp_path / "o")]) == 2
