@@ -67,10 +67,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_verify(folder: Path) -> int:
+def _report_verify(folder: Path, reprove: bool = False, time_limit: float | None = None) -> int:
     from siting.verify import verify_plan
 
     violations = verify_plan(folder)
+    if reprove:
+        from siting.verify.reprove import reprove as re_solve
+
+        proof = re_solve(folder, time_limit)
+        violations += proof.violations
+        for note in proof.notes:
+            print(f"REPROVE {note}")
     for v in violations:
         print(f"VIOLATION {v}")
     print(f"verify {folder}: {len(violations)} violation(s)")
@@ -78,7 +85,7 @@ def _report_verify(folder: Path) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return _report_verify(Path(args.dir))
+    return _report_verify(Path(args.dir), args.reprove, args.time_limit)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -157,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="re-check an exported plan against its inputs")
     v.add_argument("dir", help="a folder written by 'siting run'")
+    v.add_argument("--reprove", action="store_true",
+                   help="also re-solve (LP relaxation, then the MIP) to check that a plan "
+                        "marked optimal is within its gap")
+    v.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="time limit of each --reprove solve (default: the scenario's)")
     v.set_defaults(func=cmd_verify)
 
     c = sub.add_parser("compare", help="solve several scenarios and compare them")

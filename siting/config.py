@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from siting.exceptions import DataError
 
@@ -352,6 +359,8 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     data: DataPaths = DataPaths()
+    _source: dict | None = PrivateAttr(default=None)
+    """The file and overrides :func:`load_scenario` read it from (not a scenario key)."""
     model: ModelOptions = ModelOptions()
     distance: DistanceOptions = DistanceOptions()
     solver: SolverOptions = SolverOptions()
@@ -550,12 +559,16 @@ def load_scenario(source: str | Path | dict, overrides: dict | None = None, *,
         raw = read_scenario_dict(Path(source))
         where = str(source)
     if overrides:
-        raw = _deep_merge(raw, _resolve_paths(expand_dotted(overrides), Path.cwd()))
+        overrides = _resolve_paths(expand_dotted(overrides), Path.cwd())
+        raw = _deep_merge(raw, overrides)
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         src = f"{where} (with overrides)" if overrides else where
         raise format_validation_error(exc, src) from None
+    if not isinstance(source, dict):  # where it came from: siting verify loads it again
+        scenario._source = {"path": str(Path(source).resolve()), "overrides": overrides or {}}
+    return scenario
 
 
 def parse_override(text: str) -> dict:

@@ -196,9 +196,46 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
                      sites["space_id"].map(years["open"]))
         summary["by_year"] = years["by_year"]
     summary["n_complexes"] = len(complex_ids)
+    summary["objective_terms"] = objective_terms(built, result, serve)
+    summary["scenario_file"] = scenario_source(scenario)
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],
                 zones=zones, summary=summary, data=data)
+
+
+def objective_terms(built: BuiltModel, result: SolveResult, serve: np.ndarray) -> dict:
+    """The objective split into what ``siting verify`` can recompute: ``primary`` (coverage
+    score, capital plus pair cost, or walking total), ``tie_break`` (the secondary term, as it
+    enters the objective) and ``other`` (standards, phasing and any further terms), summing to
+    ``objective``."""
+    m, idx, name = built.model, built.index, built.options.objective
+    pair_cost = float(np.dot(np.asarray(idx.pair_cost, dtype=float), serve)) \
+        if len(serve) else 0.0
+    tau = float(pyo.value(m.tie_break)) if built.options.tie_break else 0.0
+    if name == "max_coverage":
+        primary, tie = float(pyo.value(m.coverage_score)), -tau * float(pyo.value(m.capex))
+    elif name == "min_cost":
+        primary = float(pyo.value(m.capex)) + pair_cost
+        tie = tau * float(pyo.value(m.walk_total))
+    elif name == "min_distance":
+        primary = float(pyo.value(m.walk_total)) + pair_cost
+        tie = tau * float(pyo.value(m.capex))
+    else:  # an objective the verifier does not recompute
+        primary, tie = None, 0.0
+    obj = float(result.objective)
+    return {"primary": primary, "tie_break": tie,
+            "other": obj - (primary or 0.0) - tie}
+
+
+def scenario_source(scenario: Scenario) -> dict | None:
+    """The scenario file (path, SHA-256) and ``--set`` overrides the scenario was loaded
+    from, for ``siting verify`` to load it again; ``None`` for a scenario made in code."""
+    src = getattr(scenario, "_source", None)
+    if not src:
+        return None
+    path = Path(src["path"])
+    return {"path": str(path), "sha256": file_sha256(path) if path.is_file() else None,
+            "overrides": src.get("overrides") or {}}
 
 
 WALKING_CIRCLES_M = (300, 500, 1000)

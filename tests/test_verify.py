@@ -111,3 +111,111 @@ def test_tampered_summary_json_still_verifies_what_it_can(work):
     (work / "summary.json").write_text(json.dumps(s), encoding="utf-8")
     v = found(work)
     assert v and all(x.startswith("reading summary.json key 'resolved_scenario'") for x in v)
+
+
+# --- every reported number is recomputed ---------------------------------------------------
+
+
+def _edit_summary(folder: Path, fn) -> None:
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    fn(s)
+    (folder / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+
+
+def _edit_csv(path: Path, fn) -> None:
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"zone_id": str, "site_id": str,
+                                                        "space_id": str})
+    fn(df)
+    df.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def test_catches_zones_csv_claiming_full_coverage(work):
+    _edit_csv(work / "zones.csv", lambda df: df.__setitem__("coverage", 1.0))
+    assert any(x.startswith("reported zones.csv") and "coverage 1.0 but" in x
+               for x in found(work))
+
+
+def test_catches_a_doubled_objective(work):
+    _edit_summary(work, lambda s: s.__setitem__("objective", 2 * s["objective"]))
+    assert any(x.startswith("reported summary.json objective:") for x in found(work))
+
+
+def test_catches_a_doubled_objective_and_terms(work):
+    def go(s):
+        s["objective"] *= 2
+        s["objective_terms"] = {k: 2 * v for k, v in s["objective_terms"].items()}
+
+    _edit_summary(work, go)
+    assert any(x.startswith("reported summary.json objective_terms.primary") for x in found(work))
+
+
+def test_catches_summary_claiming_everything_served(work):
+    def go(s):
+        for d in s["functions"].values():
+            d["served"], d["coverage"] = d["demand"], 1.0
+        s["weighted_coverage"] = 1.0
+
+    _edit_summary(work, go)
+    v = found(work)
+    assert any(x.startswith("reported summary.json functions.childcare.served") for x in v)
+    assert any(x.startswith("reported summary.json functions.childcare.coverage") for x in v)
+    assert any(x.startswith("reported summary.json weighted_coverage") for x in v)
+
+
+def test_catches_wrong_distances(work):
+    _edit_csv(work / "assignments.csv",
+              lambda df: df.__setitem__("distance_m", df["distance_m"] / 2))
+    assert any(x.startswith("reported assignments.csv") and "distance_m" in x
+               for x in found(work))
+
+
+def test_catches_a_site_added_after_raising_the_recorded_budget(work, plan):
+    spaces = pd.read_csv(ROOT / "data" / "demo" / "spaces.csv", encoding="utf-8-sig",
+                         dtype={"space_id": str})
+    sites = pd.read_csv(work / "sites.csv", encoding="utf-8-sig", dtype={"space_id": str})
+    free = spaces.loc[~spaces["space_id"].isin(sites["space_id"])
+                      & (spaces["kind"] == "community_room"), "space_id"].iloc[0]
+    row = sites.iloc[[0]].copy()
+    row["space_id"] = free
+    ratio = float(spaces.set_index("space_id").at[free, "floor_area_m2"]) / float(
+        spaces.set_index("space_id").at[sites.at[0, "space_id"], "floor_area_m2"])
+    for c in [c for c in row.columns if c.startswith("served_")]:
+        row[c] = 0.0
+    row["floor_area_m2"] = row["floor_area_m2"] * min(ratio, 1.0)
+    pd.concat([sites, row]).to_csv(work / "sites.csv", index=False, encoding="utf-8-sig")
+
+    def go(s):
+        s["resolved_scenario"]["model"]["budget"] = 6e7
+        s["budget"] = 6e7
+        s["total_capex"] += float(row["capex"].iloc[0])
+
+    _edit_summary(work, go)
+    v = found(work)
+    assert any(x.startswith("inputs scenario model.budget: the plan records 60000000.0")
+               for x in v), v
+
+
+def test_scenario_file_recorded(plan):
+    s = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+    assert s["scenario_file"]["path"].endswith("base.yaml")
+    assert s["scenario_file"]["overrides"] == {"solver": {"mip_rel_gap": 0.01}}
+
+
+def test_reprove_proves_an_optimal_plan(plan, capsys):
+    assert main(["verify", str(plan), "--reprove"]) == 0
+    out = capsys.readouterr().out
+    assert "0 violation(s)" in out and "REPROVE proven" in out
+
+
+def test_reprove_catches_a_plan_further_from_the_optimum_than_it_says(tmp_path, capsys):
+    from test_sweep import write_quick
+
+    quick = write_quick(tmp_path)
+    out = tmp_path / "q"
+    assert main(["run", str(quick), "--out", str(out), "--no-map",
+                 "--set", "model.budget=2e7"]) == 0
+    _edit_summary(out, lambda s: s.__setitem__("objective", 0.9 * s["objective"]))
+    capsys.readouterr()
+    assert main(["verify", str(out), "--reprove"]) == 1
+    text = capsys.readouterr().out
+    assert "VIOLATION [reprove] status: marked optimal" in text, text

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from siting.config import Scenario
 from siting.exceptions import DataError
 from siting.verify.core import PlanContext, Violation, families, family
-from siting.verify.inputs import check_input_files
+from siting.verify.inputs import check_input_files, check_scenario_file
 from siting.verify.reading import read_plan, read_plan_folder
 
 __all__ = ["Violation", "PlanContext", "verify_plan", "check", "check_context", "family",
@@ -51,6 +51,7 @@ def verify_plan(folder: str | Path) -> list[Violation]:
     changed, checkable = check_input_files(summary)
     if not checkable:
         return changed
+    changed += check_scenario_file(summary)
     ctx = PlanContext(scen, files.sites, files.assign, files.zones_out, summary, files.folder)
     return changed + check_context(ctx)
 
