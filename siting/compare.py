@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from siting import __version__
+from siting import __version__, interrupt
 from siting.config import Scenario, load_scenario
 from siting.data import file_sha256
-from siting.exceptions import DataError, InfeasibleError, SitingError
+from siting.exceptions import DataError, InfeasibleError, InterruptedRun, SitingError
 from siting.exports import AtomicDir, write_csv, write_plan
 from siting.paths import child
 
@@ -287,6 +287,8 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
                 row["reused"] = reused
                 rows.append(row)
                 plan_dirs[scenario.name] = plan_dir
+            except InterruptedRun:
+                raise
             except InfeasibleError as exc:
                 failed += 1
                 rows.append({"scenario": path.stem, "status": "infeasible",
@@ -296,6 +298,8 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
                 rows.append({"scenario": path.stem, "status": "failed",
                              "reason": str(exc).replace("\n", " ")})
             progress.update(task, advance=1, failed=failed)
+            if interrupt.requested():  # Ctrl-C while solving: that plan is written, stop here
+                raise KeyboardInterrupt("SIGINT")
     table = pd.DataFrame(rows)
     for col in ("description", "reason", "chosen_spaces"):
         if col not in table.columns:

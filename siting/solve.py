@@ -86,6 +86,14 @@ class SolveResult:
         return asdict(self)
 
 
+def within_gap(objective: float | None, bound: float | None, options: SolverOptions) -> bool:
+    """Whether a plan is within the relative or absolute gap asked for (HiGHS's test)."""
+    gap = relative_gap(objective, bound)
+    if gap is None:
+        return False
+    return gap <= options.mip_rel_gap or abs(objective - bound) <= options.mip_abs_gap
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """HiGHS's relative gap, or ``None`` if either value is missing."""
     if objective is None or bound is None or not math.isfinite(bound):
@@ -504,6 +512,12 @@ class Solver:
             gap = 0.0
         if has_sol:
             self.history.append((runtime, obj, math.nan if bound is None else bound))
+        if status == "time_limit" and within_gap(obj, bound, options):
+            # HiGHS can stop on its clock in the same step that closes the gap (an incumbent
+            # found by the last dive or heuristic): the plan is within the gap asked for
+            status = "optimal"
+            termination += (f"; the plan is within the gap asked ({100 * gap:.3f} % <= "
+                            f"{100 * options.mip_rel_gap:g} %)")
         first_s = 0.0 if self._start is not None else (first[0] if first else None)
         return SolveResult(status, has_sol, obj, bound, gap, runtime, termination,
                            version, handover, first_s if has_sol else None)

@@ -290,7 +290,8 @@ def _row(point: dict, summary: dict | None, status: str, reason: str, seconds: f
     row.update({"status": status, "reason": reason, "seconds": round(seconds, 3),
                 "persistent": reused})
     if summary is not None:
-        row.update({"mip_gap": summary["mip_gap"], "objective": summary["objective"],
+        row.update({"mip_gap": summary["mip_gap"], "termination": summary.get("termination"),
+                    "objective": summary["objective"],
                     "capex": summary["total_capex"],
                     "opex_per_year": summary["total_opex_per_year"],
                     "n_sites": summary["n_sites"],

@@ -102,3 +102,22 @@ def test_ctrl_c_while_loading_is_one_clean_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert rc == 130 and "interrupted: stopped by Ctrl-C" in err and "Traceback" not in err
     assert [p.name for p in old.iterdir()] == ["keep.txt"]
+
+
+def test_ctrl_c_stops_a_comparison(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    import siting.interrupt
+
+    scen = tmp_path / "scen"
+    scen.mkdir()
+    for name in ("base.yaml", "tight_budget.yaml"):
+        shutil.copy(ROOT / "scenarios" / name, scen / name)
+    for p in scen.iterdir():  # point the copies at the shipped data
+        p.write_text(p.read_text(encoding="utf-8").replace("../data", str(ROOT / "data")),
+                     encoding="utf-8")
+    monkeypatch.setattr(siting.interrupt, "requested", lambda: True)
+    rc = main(["compare", "--scenarios", str(scen), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 130 and "interrupted" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "comparison.csv").exists()  # stopped, not carried on
