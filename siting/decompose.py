@@ -61,7 +61,14 @@ import scipy.sparse as sp
 from siting.config import SolverOptions
 from siting.heuristics import greedy_open, interchange, round_and_repair
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel
-from siting.solve import Solver, SolveResult, _use_threads, _version, relative_gap
+from siting.solve import (
+    Solver,
+    SolveResult,
+    _use_threads,
+    _version,
+    quiet_highs,
+    relative_gap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +427,7 @@ class Transport:
         cols = np.concatenate([np.arange(npairs), np.arange(npairs), npairs + np.arange(n)])
         a = sp.csc_array((np.ones(len(rows)), (rows, cols)), shape=(n + ns, npairs + n))
         a.sort_indices()
-        h = highspy.Highs()
+        h = quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         self.col_ub = view.demand[view.pair_i]
@@ -529,7 +536,7 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
     if out.y is None:
         return None
     covers = view.covers()
-    master = highspy.Highs()
+    master = quiet_highs()
     master.setOptionValue("output_flag", False)
     master.setOptionValue("random_seed", 0)
     _use_threads(master, threads)
@@ -702,7 +709,7 @@ def radius_model(view: FacilityView, cost: np.ndarray, lo: np.ndarray, hi: np.nd
     vals = np.concatenate([np.ones(len(ry)), np.asarray(z_vals)])
     a = sp.csc_array((vals, (rows, cols)), shape=(r, ns + nz))
     a.sort_indices()
-    h = highspy.Highs()
+    h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.passModel(ns + nz, r, a.nnz, int(highspy.MatrixFormat.kColwise),
                 int(highspy.ObjSense.kMinimize), const,

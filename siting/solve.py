@@ -535,7 +535,7 @@ class Solver:
         honest; if it is not small enough, the MIP runs as usual."""
         lp = self.highs.getLp()
         n = lp.num_col_
-        r = highspy.Highs()
+        r = quiet_highs()
         r.setOptionValue("output_flag", False)
         r.setOptionValue("threads", int(options.threads or 0))
         r.setOptionValue("time_limit", float(options.time_limit_s))
