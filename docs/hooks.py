@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+ROLE = re.compile(r":(?:class|func|mod|meth|attr|data|exc|obj):<code>~?([^<]+)</code>")
+"""A reST cross-reference role as rendered from a docstring (the code's docstrings use Sphinx
+roles; the site shows them as code)."""
+
 MARKERS = {
     "<!-- siting:scenario-reference -->": "scenario_reference",
     "<!-- siting:cli-reference -->": "cli_reference",
@@ -27,3 +33,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if marker in markdown:
             markdown = markdown.replace(marker, _render(name))
     return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    return ROLE.sub(r"<code>\1</code>", html)

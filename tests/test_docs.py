@@ -69,6 +69,7 @@ def test_builds_strict_and_offline(site):
     assert "<math" in model and ":math:" not in model and "siting.model.objective" in model
     api = (site / "python-api.html").read_text(encoding="utf-8")
     assert "siting.api.plan" in api and "overrides" in api       # mkdocstrings rendered it
+    assert ":class:" not in api and ":func:" not in api           # roles shown as code
 
 
 def test_reference_lists_every_scenario_key(site):
