@@ -185,12 +185,14 @@ class SolverOptions(_Strict):
     mip_abs_gap: float = Field(1e-6, ge=0)
     """Absolute optimality gap (HiGHS default 1e-6); 0 for exact comparisons in tests."""
     threads: int | None = Field(None, ge=1)
+    """Threads HiGHS may use (default: its own choice; sweeps give each run one)."""
     seed: int = 0
     """HiGHS random seed: fixed so the same inputs give the same plan."""
     start: Literal["greedy", "none"] = "greedy"
     """``greedy``: hand HiGHS a constructive plan (marginal coverage per yuan) before it
     starts, so a max-coverage solve has a plan from the first second; ``none``: no start."""
     verbose: bool = False
+    """Print HiGHS's log while solving."""
 
 
 class ModelOptions(_Strict):
@@ -229,7 +231,9 @@ class CommunitySpaceStandard(_Strict):
     80 where possible), counted over the spaces within the walking circle."""
 
     enabled: bool = False
+    """Require the community service space standard."""
     m2_per_100_households: float = Field(30.0, gt=0)
+    """Square metres of service space required per 100 households."""
     level: Literal["community", "street"] = "community"
     """``community``: each community on its own; ``street``: summed over each street."""
     walking_limit_m: float = Field(500.0, gt=0)
@@ -242,16 +246,23 @@ class FunctionStandard(_Strict):
     100 households (Hangzhou); childcare slots ≥ 4.5 per 1,000 residents (national)."""
 
     function: str
+    """The function the standard is about (a catalogue name)."""
     amount: float = Field(gt=0)
+    """Required amount: units (or m² with ``measure: m2``) per ``per`` of ``base``."""
     per: float = Field(100.0, gt=0)
+    """The amount is per this many of ``base`` (e.g. 1000 residents)."""
     base: Literal["population", "households", "pop_0_3", "pop_60_plus"] = "households"
+    """The group the amount is counted against."""
     measure: Literal["units", "m2"] = "units"
+    """``units`` of the function (slots, beds, ...) or ``m2`` of its floor area."""
     level: Literal["community", "street", "city"] = "community"
+    """Met by each community, each street, or the city as a whole."""
     count: Literal["served", "built"] = "served"
     """``served``: units serving the group's residents within walking limits; ``built``:
     capacity located in the group (``street``/``city`` only; existing facilities count at city
     level)."""
     label: str = ""
+    """Name shown in shortfalls and reports (default: generated)."""
 
     @field_validator("count")
     @classmethod
@@ -268,12 +279,18 @@ class ComplexStandard(_Strict):
     ≥ ``min_core_groups`` of the core groups."""
 
     enabled: bool = False
+    """Make service complexes part of the model."""
     min_m2: float = Field(600.0, ge=0)
+    """Smallest gross floor area of a complex (m²)."""
     min_functions: int = Field(3, ge=1)
+    """Fewest functions in a complex."""
     core_groups: dict[str, list[str]] = Field(default_factory=lambda: {
         "elderly_care": ["respite_beds", "day_care"], "childcare": ["childcare"],
         "meals": ["meal_point"]})
+    """Core groups of functions (name -> functions); a complex covers ``min_core_groups`` of
+    them."""
     min_core_groups: int = Field(2, ge=0)
+    """How many core groups a complex must cover."""
     one_per_street: bool = False
     """Require at least one complex in every street (soft: a shortfall if impossible)."""
     bonus: float = Field(0.0, ge=0)
@@ -286,7 +303,9 @@ class SharedUse(_Strict):
     of the smaller one's area is counted once."""
 
     functions: tuple[str, str]
+    """The two functions (catalogue names) that may share floor area."""
     factor: float = Field(0.5, gt=0, le=1)
+    """Up to this share of the smaller function's area is counted once."""
 
 
 class Standards(_Strict):
@@ -294,6 +313,8 @@ class Standards(_Strict):
     penalised far above any benefit, and reported; ``mode: hard`` refuses such a scenario."""
 
     mode: Literal["soft", "hard"] = "soft"
+    """``soft``: a standard that cannot be met leaves a reported shortfall; ``hard``: such a
+    scenario is refused as infeasible, with the same list."""
     penalty: float = Field(1000.0, gt=0)
     """Penalty for missing a whole standard (100 % shortfall), in multiples of the primary
     objective's scale."""
@@ -322,9 +343,13 @@ class YearTarget(_Strict):
     (all enabled ones if empty) served to at least ``min_share`` of its demand."""
 
     year: int
+    """The plan year the target applies to."""
     communities: int = Field(ge=0)
+    """At least this many communities covered by then."""
     functions: list[str] = Field(default_factory=list)
+    """Functions that must be served (all enabled ones if empty)."""
     min_share: float = Field(1.0, gt=0, le=1)
+    """Share of each function's demand a community needs served to count as covered."""
 
 
 class Phasing(_Strict):
@@ -336,11 +361,15 @@ class Phasing(_Strict):
     """
 
     enabled: bool = False
+    """Plan over several years."""
     years: list[int] = Field(default_factory=list)
+    """The plan years, increasing, e.g. ``[2025, 2026, 2027]``."""
     budget_per_year: dict[int, float] = Field(default_factory=dict)
+    """Capital budget of each plan year (CNY)."""
     carry_over: bool = True
     """Money not spent in a year may be spent later (cumulative budget rows)."""
     targets: list[YearTarget] = Field(default_factory=list)
+    """Yearly targets (communities covered by a year)."""
     early_weight: float = Field(1e-3, ge=0)
     """Weight of earlier years' coverage (relative to the final year's) in the objective:
     among plans equally good at the end, prefer the one that serves people sooner."""
@@ -357,7 +386,9 @@ class Scenario(_Strict):
     """One resolved scenario: data, options and overrides."""
 
     name: str
+    """Scenario name (default: the file's stem); names the plan in comparisons."""
     description: str = ""
+    """One line on what this scenario changes (shown in comparisons and reports)."""
     data: DataPaths = DataPaths()
     _source: dict | None = PrivateAttr(default=None)
     """The file and overrides :func:`load_scenario` read it from (not a scenario key)."""

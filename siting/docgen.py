@@ -94,12 +94,16 @@ def scenario_keys(model: type[BaseModel] | None = None, prefix: str = "") -> lis
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         desc = " ".join((field.description or "").split())
+        subs = _models_in(field.annotation)
+        if not desc and subs:  # a section: the first sentence of its model's docstring
+            doc = " ".join((subs[0][1].__doc__ or "").split())
+            desc = doc.split(". ")[0].rstrip(".") + "." if doc else ""
         if not desc and model.__name__.endswith("Override"):
             what = "function" if model.__name__.startswith("Function") else "channel"
             desc = (f"Replaces the catalogue's `{name}` for this {what}." if name != "enabled"
                     else f"`false` leaves this {what} out of the scenario.")
         out.append(Key(key, _type_name(field.annotation), _default(field), desc))
-        for suffix, sub in _models_in(field.annotation):
+        for suffix, sub in subs:
             out.extend(scenario_keys(sub, f"{key}{suffix}."))
     return out
 

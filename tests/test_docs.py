@@ -81,6 +81,12 @@ def test_reference_lists_every_scenario_key(site):
     assert len(keys) > 100
     missing = [k for k in keys if f"<code>{k}</code>" not in text]
     assert not missing, missing
+    # every key has a description (a field without one needs a docstring under it in
+    # siting/config.py: the reference is generated from them)
+    from siting.docgen import scenario_keys
+
+    bare = [k.key for k in scenario_keys() if not k.description]
+    assert not bare, f"scenario keys without a docstring in siting/config.py: {bare}"
     # with type, default and description
     row = re.search(r"<code>model\.budget</code></td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*"
                     r"<td>(.*?)</td>", text, re.S)
