@@ -235,6 +235,10 @@ def _read_grid(source, problems: list[str]) -> pd.DataFrame | None:
     path = Path(source.path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
+        if source.sheet is not None:
+            problems.append(f"{path}: sheet {source.sheet!r} given, but a CSV file has no "
+                            "sheets (leave out 'sheet', or name the workbook)")
+            return None
         text = _decode(path.read_bytes(), path, source.encoding, problems)
         if text is None:
             return None

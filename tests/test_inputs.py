@@ -89,9 +89,11 @@ def test_chinese_headers_values_and_gbk(tmp_path, reference):
     data = {t: {"path": str(tmp_path / f"{t}.csv"), "encoding": "gb18030"} for t in TABLES}
     same_inputs(load_inputs(load_scenario({"data": data})), reference)       # given
     data["zones"]["encoding"] = "utf-8"
+    data["spaces"]["sheet"] = "spaces"
     with pytest.raises(DataError) as exc:
         load_inputs(load_scenario({"data": data}))
     assert "zones.csv: not valid utf-8 text" in str(exc.value)
+    assert "spaces.csv: sheet 'spaces' given, but a CSV file has no sheets" in str(exc.value)
 
 
 def test_headers_with_units_and_full_width_forms(tmp_path, reference):
