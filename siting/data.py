@@ -395,6 +395,7 @@ def _read_vector(path: Path, problems: list[str]) -> pd.DataFrame | None:
     df = df.replace({"nan": "", "None": ""})
     df["lon"] = [f"{v:.8f}" for v in ll.x]
     df["lat"] = [f"{v:.8f}" for v in ll.y]
+    df.attrs["vector"] = True
     return df
 
 
@@ -531,7 +532,13 @@ def _check_range(df: pd.DataFrame, path: Path, col: str, problems: list[str], *,
 
 def _locate(df: pd.DataFrame, path, problems: list[str], system: str) -> pd.DataFrame:
     """Check the location columns in the input ``system`` and convert them to WGS-84
-    ``lon``/``lat`` (projected ``x``/``y`` for an EPSG code of a projected CRS)."""
+    ``lon``/``lat`` (projected ``x``/``y`` for an EPSG code of a projected CRS).
+
+    A vector layer's geometry was converted from its own CRS already: an EPSG code is then
+    moot, but ``gcj02``/``bd09`` still apply (points digitised on Amap or Baidu tiles are
+    labelled EPSG:4326 by most tools)."""
+    if df.attrs.get("vector") and system.startswith("EPSG:"):
+        system = "wgs84"
     projected = coords.is_projected(system)
     a, b = ("x", "y") if projected else ("lon", "lat")
     for col in (a, b):

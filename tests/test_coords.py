@@ -214,3 +214,26 @@ def test_wrong_system_is_detected_by_median_street_distance():
     w_lon, w_lat = coords.to_wgs84(b_lon, b_lat, "gcj02")
     report, warns = coordcheck.check(segs, crs, {"spaces": (w_lon, w_lat, "gcj02")})
     assert report["spaces"]["better"] == "bd09" and "Baidu" in warns[0]
+
+
+def test_vector_layers_in_any_system(tmp_path):
+    """A GeoPackage's own CRS is used; GCJ-02 points labelled EPSG:4326 (as Amap-digitised
+    layers usually are) are converted when the table says gcj02."""
+    import geopandas as gpd
+
+    ref = load_inputs(load_scenario({"data": {t: str(DEMO / f"{t}.csv") for t in TABLES}}))
+    sp = _demo("spaces")
+    lon, lat = sp["lon"].astype(float), sp["lat"].astype(float)
+    gcj = gpd.GeoDataFrame(sp.drop(columns=["lon", "lat"]), crs=4326,
+                           geometry=gpd.points_from_xy(*coords.wgs84_to_gcj02(lon, lat)))
+    gcj.to_file(tmp_path / "gcj.gpkg", driver="GPKG")
+    gk = gpd.GeoDataFrame(sp.drop(columns=["lon", "lat"]), crs=4326,
+                          geometry=gpd.points_from_xy(lon, lat)).to_crs(4549)
+    gk.to_file(tmp_path / "gk.gpkg", driver="GPKG")
+    for path, system in ((tmp_path / "gcj.gpkg", "gcj02"), (tmp_path / "gk.gpkg", "EPSG:4549")):
+        data = {t: str(DEMO / f"{t}.csv") for t in TABLES}
+        data["spaces"] = {"path": str(path), "coordinates": system}
+        inp = load_inputs(load_scenario({"data": data}))
+        d = coords.metres_between(inp.spaces["lon"], inp.spaces["lat"], ref.spaces["lon"],
+                                  ref.spaces["lat"])
+        assert d.max() < 0.01, system
