@@ -382,6 +382,42 @@ class Phasing(_Strict):
         return v
 
 
+class Decisions(_Strict):
+    """Decisions already taken (pins), held in every plan of the scenario.
+
+    The spaces file may pin spaces too (optional column ``decision``: ``open``, ``close`` or
+    a channel name); for a space this block mentions, the block wins over the file.
+    Contradictions (unknown ids, ineligible channels, units outside a function's size or the
+    space's area, pinned costs above the budget, a space both opened and closed) are refused
+    before solving (:mod:`siting.model.decisions`).
+    """
+
+    open: list[str] = Field(default_factory=list)
+    """Spaces in the plan, through any eligible channel."""
+    close: list[str] = Field(default_factory=list)
+    """Spaces never in the plan."""
+    channel: dict[str, str] = Field(default_factory=dict)
+    """Spaces in the plan through this channel, e.g. ``{S003: transfer}``."""
+    units: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Spaces in the plan with these functions at exactly these units (other functions are
+    free), e.g. ``{S010: {childcare: 40, meal_point: 60}}``."""
+    forbid_functions: dict[str, list[str]] = Field(default_factory=dict)
+    """Functions never placed in a space, e.g. ``{S021: [childcare]}``."""
+    start_year: dict[str, int] = Field(default_factory=dict)
+    """With phasing: pinned projects started in this year (committed projects under way);
+    implies ``open``."""
+    already_paid: bool | list[int] = False
+    """``false``: pinned projects' capital cost counts against the budget like any other.
+    ``true``: it is already paid for (committed money): the whole capital cost of every
+    space pinned into the plan is left out of the budget rows (pin its ``units`` to hold it
+    to what was committed). With phasing, a list of years leaves out only what pinned
+    projects pay in those years (channel cost in the start year, fit-out in the opening
+    year), e.g. ``[2025]`` for projects whose 2025 money is spent."""
+    one_per_community: bool = False
+    """Proposal lists (一社区一项目): at most one funded proposal per value of the spaces
+    file's ``community`` column."""
+
+
 class Scenario(_Strict):
     """One resolved scenario: data, options and overrides."""
 
@@ -401,6 +437,7 @@ class Scenario(_Strict):
     channels: dict[str, ChannelOverride] = Field(default_factory=dict)
     standards: Standards = Standards()
     phasing: Phasing = Phasing()
+    decisions: Decisions = Decisions()
 
     @field_validator("name")
     @classmethod

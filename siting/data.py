@@ -68,6 +68,12 @@ SPACE_OPTIONAL = {
     "channels": "str",
     "ground_floor": "bool",
     "own_entrance": "bool",
+    # pins and proposal lists (siting.decisions)
+    "decision": "str",
+    "channel": "str",
+    "cost_estimate": "num",
+    "community": "str",
+    "location_id": "str",
 }
 EXISTING_COLUMNS = {"facility_id": "id", "function": "str", "capacity": "num"}
 EXISTING_OPTIONAL = {"name": "str"}
@@ -716,17 +722,23 @@ def load_zones(source, problems: list[str], system: str = "wgs84") -> pd.DataFra
 def load_spaces(source, channels: pd.DataFrame | None, problems: list[str],
                 system: str = "wgs84") -> pd.DataFrame | None:
     """Candidate spaces: kind, ownership, floor areas, optional cost overrides, location."""
+    from siting.decisions import UNITS_PREFIX, check_space_decisions
+
     df = read_table(source, problems, "spaces")
     if df is None:
         return None
     path = df.attrs["label"]
     ok = _check_columns(df, path, SPACE_COLUMNS, {**SPACE_OPTIONAL, **LOCATION_COLUMNS},
-                        problems, table="spaces")
+                        problems, table="spaces",
+                        extra_ok=lambda c: c.startswith(UNITS_PREFIX))
     _translate(df, "kind", "kind")
     _translate(df, "ownership", "ownership")
     labels = _labels(channels)
     _translate(df, "channels", "channel", labels, multi=True)
-    df = _coerce(df, path, {**SPACE_COLUMNS, **SPACE_OPTIONAL, **LOCATION_COLUMNS}, problems)
+    _translate(df, "channel", "channel", labels)  # a proposal's channel (siting.decisions)
+    units_cols = {c: "num" for c in df.columns if c.startswith(UNITS_PREFIX)}
+    df = _coerce(df, path, {**SPACE_COLUMNS, **SPACE_OPTIONAL, **LOCATION_COLUMNS,
+                            **units_cols}, problems)
     for col in ("street", "channels"):
         if col not in df.columns:
             df[col] = ""
@@ -776,6 +788,8 @@ def load_spaces(source, channels: pd.DataFrame | None, problems: list[str],
             if not eligible:
                 problems.append(f"{path}: row {i}: space {row.space_id!r} ({row.kind}, "
                                 f"{row.ownership}) is eligible for no channel")
+        if ok:
+            check_space_decisions(df, path, channels, problems)
     return df.set_index("space_id") if ok else None
 
 
@@ -922,6 +936,10 @@ def load_inputs(scenario: Scenario, frames: dict[str, pd.DataFrame] | None = Non
                                 f"{key[:-1]} {name!r}{hint} (known: {', '.join(known.index)})")
     if functions is not None and channels is not None and spaces is not None:
         check_standards(scenario, functions, channels, spaces, problems)
+    if functions is not None and spaces is not None:
+        from siting.decisions import check_proposal_units
+
+        check_proposal_units(spaces, functions, paths.spaces, problems)
     if problems:
         raise DataError(problems)
     assert functions is not None and channels is not None

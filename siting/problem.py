@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from siting import geo, plausibility
-from siting.config import Scenario
+from siting.config import Decisions, Scenario
 from siting.data import Inputs, set_cell
+from siting.decisions import apply_proposals, resolve_decisions
 from siting.exceptions import DataError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class ProblemData:
     crs: str | None = None
     distance_method: str = "straight"
     meta: dict = field(default_factory=dict)
+    decisions: Decisions | None = None
+    """Pins held in every plan (:mod:`siting.decisions`, applied by
+    :mod:`siting.model.decisions`); ``None`` = none."""
 
     @property
     def existing_capacity(self) -> pd.Series:
@@ -275,6 +279,7 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
         x, y = geo.project(df["lon"].astype(float), df["lat"].astype(float), crs)
         df["x"], df["y"] = x, y
     existing = existing[existing["function"].isin(functions.index)]
+    spaces = apply_proposals(spaces, functions)
     options = eligible_options(spaces, channels)
     no_channel = spaces.index.difference(options.index.get_level_values("space_id"))
     if len(no_channel):
@@ -293,7 +298,7 @@ def prepare(inputs: Inputs, scenario: Scenario) -> ProblemData:
                        channels=channels, options=options, demand=demand, pairs=pairs,
                        reach=reach,
                        crs=crs.to_string(), distance_method=scenario.distance.method,
-                       meta=meta)
+                       meta=meta, decisions=resolve_decisions(spaces, scenario))
 
 
 def with_parameters(data: ProblemData, inputs: Inputs, scenario: Scenario) -> ProblemData:
@@ -309,6 +314,7 @@ def with_parameters(data: ProblemData, inputs: Inputs, scenario: Scenario) -> Pr
     channels = apply_channel_overrides(inputs.channels, scenario)
     meta = {**data.meta, "demand_growth": dict(scenario.demand_growth)}
     return replace(data, functions=functions, channels=channels,
+                   decisions=resolve_decisions(data.spaces, scenario),
                    options=eligible_options(data.spaces, channels),
                    demand=compute_demand(data.zones, functions, scenario), meta=meta)
 

@@ -16,6 +16,7 @@ from siting import __version__
 from siting.config import Scenario
 from siting.coords import add_input_columns, output_columns
 from siting.data import file_sha256
+from siting.decisions import decisions_summary, mark_sites
 from siting.model import BuiltModel
 from siting.problem import ProblemData
 from siting.solve import SolveResult
@@ -186,7 +187,9 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         zones["lat"] = data.zones.loc[zones["zone_id"], "lat"].to_numpy(dtype=float)
         zones = add_input_columns(zones, systems["zones"])
 
+    sites = mark_sites(sites, data.decisions, data.spaces)
     summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
+    summary["decisions"] = decisions_summary(data.decisions, sites, data.spaces)
     summary["shortfalls"] = read_shortfalls(built)
     if built.phasing.enabled:
         years = read_phasing(built, data, sites)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from siting import progress
 from siting.config import Scenario
 from siting.data import load_inputs
+from siting.decisions import has_pins
 from siting.diagnose import (
     explain_infeasible,
     explain_shortfalls,
@@ -78,6 +80,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
             soft = scenario.model_copy(update={"standards": scenario.standards.update(
                 mode="soft")})
             shortfalls = _standard_shortfalls(data, soft)
+            if shortfalls and has_pins(data.decisions):
+                _blame_pins(data, soft, shortfalls, scenario.name)
         if not shortfalls:
             shortfalls = explain_infeasible(data, scenario)
         raise InfeasibleError(f"scenario {scenario.name!r} is infeasible "
@@ -123,15 +127,33 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
 
 def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict) -> bool:
     """Set a constructive plan on ``built`` as HiGHS's starting solution."""
+    from siting.model.decisions import start_from_pins
     from siting.model.warmstart import greedy_start
 
     t0 = time.perf_counter()
-    got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True)
+    keep, frozen = start_from_pins(built)
+    got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True,
+                       keep=keep, frozen=frozen)
     timings["greedy_start"] = time.perf_counter() - t0
     if got is not None:
         log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",
                  got["spaces"], got["capex"], got["coverage_score"], timings["greedy_start"])
     return got is not None
+
+
+def _blame_pins(data: ProblemData, soft: Scenario, shortfalls: list[dict], name: str) -> None:
+    """The feasibility solve behind a hard scenario with pins: the soft version (each
+    standard's shortfall a variable, pins held) named the rows that cannot be met; solve it
+    again without the pins and raise, naming the rows the pins make impossible, if they are
+    met then."""
+    free = _standard_shortfalls(replace(data, decisions=None), soft)
+    free_keys = {sf["key"] for sf in free}
+    caused = [sf for sf in shortfalls if sf["key"] not in free_keys]
+    if caused:
+        rows = [{**sf, "what": f"row {sf['key']}: {sf['what']}"} for sf in caused]
+        raise InfeasibleError(
+            f"scenario {name!r}: the pinned decisions make {len(caused)} hard standard(s) "
+            "impossible (all are met without the pins); the rows in conflict:", rows)
 
 
 def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:

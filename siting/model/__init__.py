@@ -18,6 +18,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
+from siting.model.decisions import add_decisions
 from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
 from siting.model.phasing import add_phasing
@@ -129,6 +130,7 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     add_standard_constraints(m, idx, data, opts, std, info)
     add_phasing(m, idx, data, opts, ph, info, scale, std.penalty,
                 coverage_weights(idx, weight), hard=std.mode == "hard")
+    add_decisions(m, idx, data, opts, std, ph)  # pins and proposals: bounds and rows
     # 4. objective
     add_objective(m, idx, opts)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,

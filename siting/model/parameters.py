@@ -163,4 +163,7 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
         m.shortfall[k].setub(s["required"])
     for block in built.matrix_rows:
         block.refresh()
+    from siting.model.decisions import apply_bounds
+
+    apply_bounds(m, idx, data)  # pinned units may exceed the bounds just reset
     return replace(built, index=idx, standards_index=info, data=data)

@@ -164,8 +164,16 @@ def _space_cost(idx, j: str, sp: _Space, units: dict) -> float:
             + sum(idx.fitout[h[1]] * units[h] for h in idx.hosts_of.get(j, [])))
 
 
+def _unit_cap(m: pyo.ConcreteModel, idx, h) -> int:
+    """Largest units at host h: the index's bound, within the variable's bounds (a pinned
+    number of units may exceed the demand-based bound)."""
+    v = m.units[h]
+    cap = idx.units_ub[h] if v.ub is None else min(idx.units_ub[h], v.ub)
+    return int(max(cap, v.lb or 0))
+
+
 def _drop_until_affordable(idx, cw: dict, spaces: dict, units: dict, serve: list[float],
-                           budget: float) -> set:
+                           budget: float, keep: frozenset = frozenset()) -> set:
     """Close the spaces of a carried-over plan that serve least per yuan until it fits the
     budget (prices rose, or the budget fell, since the plan was made); return them."""
     cost = {j: _space_cost(idx, j, sp, units) for j, sp in spaces.items() if sp.option}
@@ -181,6 +189,8 @@ def _drop_until_affordable(idx, cw: dict, spaces: dict, units: dict, serve: list
     for j in sorted(cost, key=lambda j: (value[j] / max(cost[j], 1e-9), j)):
         if total <= budget + slack:
             break
+        if j in keep:
+            continue
         total -= cost[j]
         dropped.add(j)
         spaces[j] = _Space()
@@ -221,17 +231,19 @@ def _settle_standards(m: pyo.ConcreteModel, idx, spaces: dict, units: dict,
                 m.shared[k].set_value(m.shared[k].value * cap / total, skip_validation=True)
 
 
-def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
+def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
+                 keep: frozenset = frozenset(), frozen: frozenset = frozenset()
                  ) -> dict | None:
     """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
     made, and its passes over the model's objects only cost time)."""
     from pyomo.common.gc_manager import PauseGC
 
     with PauseGC():
-        return _greedy_start(built, weight, extend)
+        return _greedy_start(built, weight, extend, keep, frozen)
 
 
-def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False
+def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
+                  keep: frozenset = frozenset(), frozen: frozenset = frozenset()
                   ) -> dict | None:
     r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
 
@@ -248,6 +260,11 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     construction goes on from that plan instead of from nothing: units trimmed to bounds
     that fell and flows to demand that fell; if it no longer fits the budget (prices rose,
     or the budget fell), the spaces serving least per yuan are closed until it does.
+
+    Bounds on the variables are kept (pins, :mod:`siting.model.decisions`): no space is
+    opened through a channel whose ``build`` is bounded to 0, no units are added where
+    ``units`` is fixed or ``host`` bounded to 0; spaces in ``keep`` are never closed, and the
+    contents of spaces in ``frozen`` (proposals, forced spaces) are never changed.
 
     Returns ``None`` (and sets nothing) when the model is not a max-coverage model this
     construction applies to (``n_spaces`` fixed, single sourcing). Otherwise sets
@@ -299,12 +316,12 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
                 sp.gross = min(max(float(m.gross[o].value or 0.0), 0.0), idx.max_gross[o])
                 state["open"] += 1
         for h in idx.hosts:
-            units[h] = min(max(int(round(m.units[h].value or 0.0)), 0), idx.units_ub[h])
+            units[h] = min(max(int(round(m.units[h].value or 0.0)), 0), _unit_cap(m, idx, h))
             spaces[h[0]].area += idx.area_per_unit[h[1]] * units[h]
         for p in range(idx.n_pairs):
             serve[p] = min(max(float(m.serve[p].value or 0.0), 0.0), idx.pair_demand[p])
         _fit_flows(idx, serve, units)
-        dropped = _drop_until_affordable(idx, cw, spaces, units, serve, budget)
+        dropped = _drop_until_affordable(idx, cw, spaces, units, serve, budget, keep)
         for p, v in enumerate(serve):
             residual[(pz[p], pf[p])] -= v
         for key in residual:
@@ -322,15 +339,18 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     def best_move(h):
         """(ratio, block, option, new gross, cost) of the best block at host h, or None."""
         j, f = h
+        if j in frozen or m.host[h].ub == 0 or m.units[h].lb == m.units[h].ub:
+            return None
         a, fit, lo = idx.area_per_unit[f], idx.fitout[f], idx.units_lb[h]
         reach = reachable(h)  # one pass over the host's pairs per evaluation
-        want = min(idx.units_ub[h] - units[h], math.ceil(reach - 1e-9))
+        want = min(_unit_cap(m, idx, h) - units[h], math.ceil(reach - 1e-9))
         if want <= 0 or (units[h] == 0 and want < max(lo, 1)):
             return None
         sp = spaces[j]
         money = budget - state["spent"]
-        choices = [sp.option] if sp.option else (idx.options_of[j] if state["open"] < max_open
-                                                 else [])
+        choices = [sp.option] if sp.option else (
+            [o for o in idx.options_of[j] if m.build[o].ub != 0] if state["open"] < max_open
+            else [])
         best = None
         for o in choices:
             cap_area = share * idx.usable[o] * idx.max_gross[o]

@@ -149,6 +149,10 @@ def site_sizes(area) -> np.ndarray:
     return 20 + 0.25 * np.asarray(area, float).clip(0)
 
 
+PINNED = "#6a3d9a"
+"""Outline of sites decided beforehand (pins, proposals)."""
+
+
 def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
     """A plan on one page: communities shaded by weighted coverage (fitted scale), streets,
     network, chosen sites by channel, sized by floor area and labelled, existing facilities,
@@ -194,6 +198,15 @@ def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
             handles.append(Line2D([], [], ls="", marker=marker, markersize=9,
                                   markerfacecolor=color, markeredgecolor="black",
                                   label=f"{text.channel_label(ch, lang)} ({len(sel)})"))
+        if "decision" in sites.columns:  # decided beforehand (siting.decisions)
+            pinned = sites[sites["decision"].fillna("").astype(str) != ""]
+            if len(pinned):
+                ax.scatter(pinned["x"], pinned["y"], marker="s", s=site_sizes(
+                    pinned["used_area_m2"]) * 2.2, facecolors="none", edgecolors=PINNED,
+                    lw=1.8, zorder=8)
+                handles.append(Line2D([], [], ls="", marker="s", markerfacecolor="none",
+                                      markeredgecolor=PINNED, markersize=11,
+                                      label=f"{text.t('pinned', lang)} ({len(pinned)})"))
         by_names = len(sites) <= LABEL_NAMES_UP_TO
         for _, r in sites.iterrows():
             ax.annotate(r["space_name"] if by_names else r["space_id"], (r["x"], r["y"]),

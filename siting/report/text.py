@@ -96,6 +96,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "weighted_cov_axis": ("社区加权覆盖率 (%)", "weighted coverage of a community (%)"),
     "not_met": ("标准未达标社区", "community missing a standard"),
     "candidate": ("未选候选空间", "candidate not chosen"),
+    "pinned": ("已定项目（锁定/申报）", "decided beforehand (pin, proposal)"),
     "existing": ("现有设施", "existing facility"),
     "population_legend": ("社区人口", "population"),
     "street_boundary": ("街道范围 (社区泰森多边形合并)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from siting.verify.core import PlanContext, Violation, family, tol
+from siting.verify.decisions import paid_spaces
 
 
 @family("phasing", order=30)
@@ -18,6 +19,7 @@ def check_phasing(ctx: PlanContext) -> list[Violation]:
     if not {"start_year", "open_year"} <= set(sites.columns):
         return [Violation("phasing", "sites.csv", "phased plan without start_year/open_year")]
     spend = {t: 0.0 for t in ph.years}
+    paid_ids, paid_years = paid_spaces(ctx.scen, ctx.spaces)
     for i, r in sites.iterrows():
         where = f"space {r['space_id']}"
         c = str(r["channel"])
@@ -41,8 +43,11 @@ def check_phasing(ctx: PlanContext) -> list[Violation]:
                                                    f"the plan years {ph.years}"))
             continue
         fit = sum(u * float(fn.at[f, "fitout_cost_per_unit"]) for f, u in ctx.units(r).items())
-        spend[start] += float(r["capex"]) - fit
-        spend[opened] += fit
+        paid = str(r["space_id"]) in paid_ids  # decisions.already_paid: these years' money
+        if not (paid and (paid_years is None or start in paid_years)):
+            spend[start] += float(r["capex"]) - fit
+        if not (paid and (paid_years is None or opened in paid_years)):
+            spend[opened] += fit
     cum_s = cum_b = 0.0
     for t in ph.years:
         cum_s, cum_b = cum_s + spend[t], cum_b + ph.budget_per_year[t]

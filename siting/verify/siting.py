@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from siting.verify.core import PlanContext, Violation, family, split_list, tol
+from siting.verify.decisions import paid_spaces
 
 
 def known_sites(ctx: PlanContext) -> pd.DataFrame:
@@ -27,6 +28,8 @@ def site_capex(ctx: PlanContext) -> dict[int, float]:
             fix = sp["fixed_cost"] if pd.notna(sp.get("fixed_cost")) else cr["fixed_cost"]
             fit = sum(u * float(c.fn.at[f, "fitout_cost_per_unit"])
                       for f, u in c.units(r).items() if u > 0)
+            if pd.notna(sp.get("cost_estimate", float("nan"))):  # a proposal's own 概算
+                fix, cpm = float(sp["cost_estimate"]) - fit, 0.0
             out[i] = (float(fix) + float(cpm) * float(r["floor_area_m2"])) \
                 * float(cr["cost_multiplier"]) + fit
         return out
@@ -67,9 +70,13 @@ def check_siting(ctx: PlanContext) -> list[Violation]:
         if abs(capex[i] - float(r["capex"])) > 1e-4 * max(1.0, capex[i]) + 0.05:
             v.append(Violation("cost", where, f"reported capex {float(r['capex']):,.2f} but "
                                               f"inputs give {capex[i]:,.2f}"))
-    total = total_capex(ctx)
+    paid_ids, paid_years = paid_spaces(ctx.scen, spaces)  # decisions.already_paid
+    paid = sum(x for i, x in capex.items() if paid_years is None
+               and str(sites.at[i, "space_id"]) in paid_ids)
+    total = total_capex(ctx) - paid
     if opts.budget is not None and total > opts.budget + tol(opts.budget):
-        v.append(Violation("budget", "plan", f"capital cost {total:,.0f} exceeds the "
+        note = f" (after {paid:,.0f} already paid)" if paid else ""
+        v.append(Violation("budget", "plan", f"capital cost {total:,.0f}{note} exceeds the "
                                              f"budget {opts.budget:,.0f}"))
     n = sites["space_id"].nunique()
     if opts.n_spaces is not None and n != opts.n_spaces:
