@@ -138,6 +138,6 @@ def check_pins(scen, sites: pd.DataFrame, spaces: pd.DataFrame, functions, viola
     return v
 
 
-@family("decisions", order=45)
+@family("decisions", order=95)
 def check_decisions(ctx: PlanContext) -> list[Violation]:
     return check_pins(ctx.scen, ctx.sites, ctx.spaces, list(ctx.fn.index), Violation)
