@@ -199,7 +199,8 @@ def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
                                   markerfacecolor=color, markeredgecolor="black",
                                   label=f"{text.channel_label(ch, lang)} ({len(sel)})"))
         if "decision" in sites.columns:  # decided beforehand (siting.decisions)
-            pinned = sites[sites["decision"].fillna("").astype(str) != ""]
+            dec = sites["decision"]
+            pinned = sites[dec.notna() & (dec.astype(str).str.strip() != "")]
             if len(pinned):
                 ax.scatter(pinned["x"], pinned["y"], marker="s", s=site_sizes(
                     pinned["used_area_m2"]) * 2.2, facecolors="none", edgecolors=PINNED,
