@@ -378,6 +378,64 @@ class Solver:
         self._rows = c.rows
         return True
 
+    # -- bounds changed in place (analyses: siting.explain, siting.alternatives) -----------
+    def rows_of(self, con) -> list[int]:
+        """The HiGHS rows holding the Pyomo constraint ``con`` (a ranged row has two)."""
+        if getattr(self, "_row_index_of", None) is not self._rows:
+            index: dict[int, list[int]] = {}
+            for r, (cid, _) in enumerate(self._rows):
+                index.setdefault(cid, []).append(r)
+            self._row_index, self._row_index_of = index, self._rows
+        return list(self._row_index.get(id(con), []))
+
+    def row_bounds(self, rows: list[int]) -> list[tuple[float, float]]:
+        lo, hi = self._row_bounds
+        return [(float(lo[r]), float(hi[r])) for r in rows]
+
+    def set_row_bounds(self, rows: list[int], lower: float | None = None,
+                       upper: float | None = None) -> None:
+        """Change the bounds of held rows in HiGHS (``None`` keeps a bound; ±inf frees it).
+        Only for rows of pure sums of variables (no constant term in the Pyomo body)."""
+        lo, hi = self._row_bounds
+        for r in rows:
+            new_lo = lo[r] if lower is None else max(lower, -highspy.kHighsInf)
+            new_hi = hi[r] if upper is None else min(upper, highspy.kHighsInf)
+            self.highs.changeRowBounds(r, float(new_lo), float(new_hi))
+            lo[r], hi[r] = new_lo, new_hi
+
+    def restore_row_bounds(self, rows: list[int], saved: list[tuple[float, float]]) -> None:
+        for r, (a, b) in zip(rows, saved):
+            self.set_row_bounds([r], a, b)
+
+    def sync_column_bounds(self, variables: list) -> None:
+        """Pass the current Pyomo bounds of ``variables`` (held columns) to HiGHS."""
+        lo, hi = self._col_bounds
+        for v in variables:
+            k = self._col_of.get(id(v))
+            if k is None:
+                continue
+            a = -highspy.kHighsInf if v.lb is None else float(v.lb)
+            b = highspy.kHighsInf if v.ub is None else float(v.ub)
+            self.highs.changeColBounds(k, a, b)
+            lo[k], hi[k] = a, b
+
+    def clear_continuous(self) -> None:
+        """Unset the continuous held columns, so a warm start hands HiGHS the integer values
+        only and HiGHS completes the rest (flows, areas, shortfalls) optimally by an LP."""
+        for v, integer in zip(self._columns, self._integer.tolist()):
+            if not integer:
+                v.set_value(None, skip_validation=True)
+
+    def values_feasible(self) -> bool:
+        """Whether the variables' current values set every held column and satisfy every
+        row and bound (integers rounded), as a start would be checked."""
+        vals = [v.value for v in self._columns]
+        if any(x is None for x in vals):
+            return False
+        x = np.array(vals, dtype=float)
+        x[self._integer] = np.round(x[self._integer])
+        return self._feasible(x)
+
     # -- solve ----------------------------------------------------------------------------
     def prepare(self, built: BuiltModel) -> float:
         """Hold ``built`` in HiGHS: hand it over, or update what changed since the last
