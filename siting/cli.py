@@ -133,6 +133,48 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from siting.explain import explain_folder, print_site_values
+
+    def progress(n, total, j):
+        print(f"\r  re-solved {n}/{total} ({j})", end="", flush=True)
+
+    print(f"explain {args.dir}: solving the plan again, then once per site …", flush=True)
+    table, meta, path = explain_folder(args.dir, candidates=args.candidates,
+                                       workers=args.workers,
+                                       resolve_time_limit_s=args.time_limit, progress=progress)
+    print()
+    for line in print_site_values(table, meta, top=args.top):
+        print(line)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_alternatives(args: argparse.Namespace) -> int:
+    from siting.alternatives import run_alternatives, summary_text, write_alternatives
+    from siting.config import load_scenario
+    from siting.data import load_inputs
+    from siting.problem import prepare
+    from siting.report.alternatives import alternatives_outputs
+
+    scenario = load_scenario(args.config, _overrides(args.set))
+    print(f"scenario {scenario.name}: the optimum, then up to {args.count} alternatives "
+          f"within {100 * args.slack:g} % …", flush=True)
+    data = prepare(load_inputs(scenario), scenario)
+
+    def progress(name, seconds):
+        print(f"  {name}: {seconds:.1f} s", flush=True)
+
+    res = run_alternatives(data, scenario, args.count, args.slack, args.measure, args.radius,
+                           args.time_limit, progress=progress)
+    out = write_alternatives(res, args.out)
+    if not args.no_map:
+        alternatives_outputs(out, args.lang)
+    print(summary_text(res))
+    print(f"wrote {out}")
+    return 0
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from siting.benchmarks import run_benchmark_cli
 
@@ -217,6 +259,36 @@ def build_parser() -> argparse.ArgumentParser:
                    "and CATALOGUES.md (their sources) into")
     k.add_argument("--force", action="store_true", help="overwrite existing files")
     k.set_defaults(func=cmd_catalogue)
+
+    e = sub.add_parser("explain", help="what each site of a plan is worth (re-solves)")
+    e.add_argument("dir", help="a folder written by 'siting run'")
+    e.add_argument("--candidates", type=int, default=20,
+                   help="unchosen candidates to force in (default 20)")
+    e.add_argument("--top", type=int, default=10, help="rows to print (default 10)")
+    e.add_argument("--workers", type=int, default=2,
+                   help="processes sharing the re-solves (default 2; 1 = this one only)")
+    e.add_argument("--time-limit", type=float, default=None,
+                   help="seconds per re-solve (default: the scenario's time limit)")
+    e.set_defaults(func=cmd_explain)
+
+    a = sub.add_parser("alternatives", help="near-optimal plans as different as possible")
+    a.add_argument("config", help="scenario YAML file")
+    a.add_argument("--count", type=int, default=5, help="alternatives wanted (default 5)")
+    a.add_argument("--slack", type=float, default=0.02,
+                   help="share of the optimum's primary objective given up (default 0.02)")
+    a.add_argument("--out", required=True, help="output folder")
+    a.add_argument("--measure", choices=["distance", "sites", "street"], default="distance",
+                   help="what difference to maximise (default distance: a site next door "
+                        "counts almost as the same site)")
+    a.add_argument("--radius", type=float, default=300.0,
+                   help="metres within which two sites count as nearly the same (default 300)")
+    a.add_argument("--time-limit", type=float, default=None,
+                   help="seconds per alternative (default: min(scenario's, 10))")
+    a.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    a.add_argument("--no-map", action="store_true", help="skip maps and workbooks")
+    _lang(a)
+    a.set_defaults(func=cmd_alternatives)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")
     b.add_argument("kind", choices=["orlib-cap", "pmedian", "spopt-london"])
