@@ -119,3 +119,22 @@ def test_proposal_file_errors(tmp_path):
     assert "row 2: proposal 'A': a community_room / state space is not eligible" in text
     assert "row 3: space 'B' gives units_childcare but no 'channel'" in text
     assert "decision 'maybe' is not 'open', 'close' or a channel" in text
+
+
+def test_shipped_pilot_list_builds():
+    from pathlib import Path
+
+    from siting.config import load_scenario
+    from siting.data import load_inputs
+    from siting.model import build_model
+    from siting.problem import prepare
+
+    root = Path(__file__).resolve().parents[1]
+    scen = load_scenario(root / "scenarios" / "pilot_list.yaml")
+    inputs = load_inputs(scen)
+    sp = inputs.spaces
+    assert len(sp) == 115 and sp["community"].nunique() == 87
+    assert (sp["location_id"].fillna("") != "").sum() >= 2
+    built = build_model(prepare(inputs, scen), scen.model)  # no contradiction in the list
+    # 28 communities with two proposals (一社区一项目) and 12 shared rooms
+    assert len(built.model.decisions_group) == 28 + 12
