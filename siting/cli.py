@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=2,
                    help="processes sharing the re-solves (default 2; 1 = this one only)")
     e.add_argument("--time-limit", type=float, default=None,
-                   help="seconds per re-solve (default: the scenario's time limit)")
+                   help="seconds per whole-model re-solve (default: min(scenario's, 20))")
     e.set_defaults(func=cmd_explain)
 
     a = sub.add_parser("alternatives", help="near-optimal plans as different as possible")

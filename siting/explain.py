@@ -10,6 +10,14 @@ re-spent greedily, max coverage) or the forced site opened at its cheapest chann
 budget no longer holds, the sites serving least per yuan dropped
 (:func:`siting.model.warmstart.greedy_start`).
 
+How a re-solve is proven: the LP relaxation of the changed model (a second HiGHS instance
+that keeps its basis from change to change, so each takes a few hundred simplex iterations)
+bounds it; the plan is then re-optimised *locally* — every integer decision fixed at its value
+in the plan except at the spaces within twice the largest walking limit of the changed one, a
+small MIP —, and when that plan is within the gap asked for of the LP bound it is proven
+optimal (``method: local+lp``). Otherwise the whole model is re-solved from it (``method:
+full``), within ``--time-limit``.
+
 Values are intervals: the plan's objective is only known within its gap, and so is each
 re-solve's, so the loss from closing a site lies between (plan objective - re-solve bound)
 and (plan bound - re-solve objective) for a maximisation. A value is called *exact* only when
@@ -28,7 +36,7 @@ import logging
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -39,12 +47,17 @@ from siting.decisions import decision_label, pinned_open, proposal_units
 from siting.exceptions import DataError
 from siting.model import BuiltModel, build_model
 from siting.problem import ProblemData
-from siting.solve import Solver, SolveResult, new_solver
+from siting.solve import Solver, SolveResult, new_solver, relative_gap
 
 log = logging.getLogger(__name__)
 
 SITE_VALUES_FILE = "site_values.csv"
 TOL = 1e-6
+LOCAL_RADIUS_FACTOR = 2.0
+"""The local re-solve frees the spaces within this many times the largest walking limit of
+the changed space (the sites whose service areas can overlap with its neighbours')."""
+RESOLVE_TIME_LIMIT_S = 20.0
+"""Default limit of one whole-model re-solve (when the local one is not proven)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class Outcome:
     shortfalls: dict = field(default_factory=dict)
     capex: float | None = None
     sites: frozenset = frozenset()
+    method: str = "full"
+    """How the re-solve was proven: ``local+lp`` (the plan re-optimised near the space,
+    within the gap of the LP relaxation's bound) or ``full`` (the whole model)."""
 
 
 def primary_expression(built: BuiltModel):
@@ -124,25 +140,76 @@ class SiteFlipper:
         self.weight = (data.functions["weight"].astype(float).to_dict() if data is not None
                        else {})
         self.base: list = []
+        self.lp: Solver | None = None
 
     def remember_base(self) -> None:
         """Keep the plan now on the model's variables, to start every re-solve from it."""
         self.base = [(v, v.value) for v in self.built.model.component_data_objects(pyo.Var)]
 
+    @property
+    def solvers(self) -> list[Solver]:
+        return [self.solver] + ([self.lp] if self.lp is not None else [])
+
     @contextmanager
     def closed(self, j: str):
+        """Space j out of the plan (its pin released if it has one), in every solver held."""
         m, idx = self.built.model, self.built.index
         vs = [m.build[o] for o in idx.options_of[j]]
         saved = [(v.lb, v.ub) for v in vs]
-        rows = []
-        if j in self.pinned and hasattr(m, "decisions_open"):
-            rows = self.solver.rows_of(m.decisions_open[j])
-        old_rows = self.solver.row_bounds(rows)
+        con = m.decisions_open[j] if j in self.pinned and hasattr(m, "decisions_open") \
+            else None
+        rows = [(s, s.rows_of(con)) for s in self.solvers] if con is not None else []
+        old_rows = [s.row_bounds(r) for s, r in rows]
         for v in vs:
             v.setlb(0)
             v.setub(0)
+        for s in self.solvers:
+            s.sync_column_bounds(vs)
+        for s, r in rows:
+            s.set_row_bounds(r, -math.inf, None)
+        try:
+            yield
+        finally:
+            for v, (lo, hi) in zip(vs, saved):
+                v.setlb(lo)
+                v.setub(hi)
+            for s in self.solvers:
+                s.sync_column_bounds(vs)
+            for (s, r), old in zip(rows, old_rows):
+                s.restore_row_bounds(r, old)
+
+    @contextmanager
+    def forced(self, j: str):
+        """Space j in the plan, through any channel allowed, in every solver held."""
+        m = self.built.model
+        rows = [(s, s.rows_of(m.siting_one_channel[j])) for s in self.solvers]
+        old = [s.row_bounds(r) for s, r in rows]
+        for s, r in rows:
+            s.set_row_bounds(r, 1.0, None)
+        try:
+            yield
+        finally:
+            for (s, r), o in zip(rows, old):
+                s.restore_row_bounds(r, o)
+
+    @contextmanager
+    def local(self, j: str, radius_m: float):
+        """The plan's integer decisions fixed at every space farther than ``radius_m`` from j
+        (main solver only): a small MIP whose optimum is a good plan for the change."""
+        m, idx, data = self.built.model, self.built.index, self.built.data
+        xy = data.spaces[["x", "y"]]
+        x0, y0 = float(xy.at[j, "x"]), float(xy.at[j, "y"])
+        far = [i for i in idx.spaces if i != j and (
+            (float(xy.at[i, "x"]) - x0) ** 2 + (float(xy.at[i, "y"]) - y0) ** 2) > radius_m ** 2]
+        vs = [m.build[o] for i in far for o in idx.options_of[i]]
+        vs += [v for i in far for h in idx.hosts_of.get(i, []) for v in (m.host[h], m.units[h])]
+        saved = [(v.lb, v.ub) for v in vs]
+        for v in vs:
+            x = round(float(v.value or 0.0))
+            x = min(max(x, v.lb if v.lb is not None else x), v.ub if v.ub is not None else x)
+            v.setlb(x)
+            v.setub(x)
         self.solver.sync_column_bounds(vs)
-        self.solver.set_row_bounds(rows, -math.inf, None)
         try:
             yield
         finally:
@@ -150,18 +217,21 @@ class SiteFlipper:
                 v.setlb(lo)
                 v.setub(hi)
             self.solver.sync_column_bounds(vs)
-            self.solver.restore_row_bounds(rows, old_rows)
 
-    @contextmanager
-    def forced(self, j: str):
-        m = self.built.model
-        rows = self.solver.rows_of(m.siting_one_channel[j])
-        old = self.solver.row_bounds(rows)
-        self.solver.set_row_bounds(rows, 1.0, None)
-        try:
-            yield
-        finally:
-            self.solver.restore_row_bounds(rows, old)
+    def lp_bound(self) -> float | None:
+        """The LP relaxation's optimum under the current change (a valid bound on the MIP),
+        from a second HiGHS instance that keeps its basis between changes."""
+        if self.lp is None:
+            return None
+        res = self.lp.solve(self.built, self.options.update(time_limit_s=60.0))
+        return res.objective if res.status == "optimal" else None  # values: fractional
+
+    def use_lp(self) -> None:
+        """Hold the LP relaxation too (for :meth:`lp_bound`)."""
+        if self.lp is None:
+            self.lp = new_solver()
+            self.lp.load(self.built)
+            self.lp.highs.setOptionValue("solve_relaxation", True)
 
     # -- repaired starts -----------------------------------------------------------------
     def restore_base(self) -> None:
@@ -286,7 +356,8 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
 
     With ``workers`` > 1 the re-solves are shared among that many processes, each holding its
     own copy of the model (built once per process, started from the plan). Each re-solve uses
-    the scenario's gap and ``resolve_time_limit_s`` (default: the scenario's time limit).
+    the scenario's gap and ``resolve_time_limit_s`` (default: the scenario's time limit, at
+    most :data:`RESOLVE_TIME_LIMIT_S`).
 
     Returns the table (one row per site and candidate) and a summary of the base solve and
     timings.
@@ -319,8 +390,8 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
     chan = {o[0]: o[1] for o in idx.options if (m.build[o].value or 0) > 0.5}
     cands = candidate_screen(built, set(base.sites), candidates)
     jobs = [(j, "chosen") for j in chosen] + [(j, "candidate") for j in cands]
-    opts = scenario.solver.update(
-        threads=threads, time_limit_s=resolve_time_limit_s or scenario.solver.time_limit_s)
+    opts = scenario.solver.update(threads=threads, time_limit_s=resolve_time_limit_s or min(
+        scenario.solver.time_limit_s, RESOLVE_TIME_LIMIT_S))
     t1 = time.perf_counter()
     values = [v.value for v in m.component_data_objects(pyo.Var)]
     if workers > 1 and len(jobs) > 1:
@@ -357,25 +428,51 @@ def _wsum(built: BuiltModel) -> float:
 
 
 def _run_jobs(built: BuiltModel, solver: Solver, opts, jobs, progress=None) -> dict:
-    """Close or force each job's space in turn; {(space, role): (outcome, channel, s)}."""
+    """Close or force each job's space in turn; {(space, role): (outcome, channel, s)}.
+
+    Each job first bounds the change by the LP relaxation (warm, a second HiGHS instance),
+    then solves the small MIP with the plan fixed away from the space (``local``); if that
+    plan is proven within the gap of the LP bound, it is the answer (exact), otherwise the
+    whole model is re-solved from it."""
     flip = SiteFlipper(built, solver, opts)
     flip.remember_base()
+    flip.use_lp()
     m, idx = built.model, built.index
     wsum = _wsum(built)
+    radius = LOCAL_RADIUS_FACTOR * float(built.data.functions["walking_limit_m"].max())
     out = {}
     for j, role in jobs:
         t1 = time.perf_counter()
         with flip.closed(j) if role == "chosen" else flip.forced(j):
+            lp = flip.lp_bound()
             (flip.start_closed if role == "chosen" else flip.start_forced)(j)
-            res = flip.solve()
+            with flip.local(j, radius):
+                res = flip.solve()
             got = measure(built, res, wsum)
+            if res.has_solution and lp is not None and _within(got.objective, lp, opts):
+                got = replace(got, status="optimal", bound=lp,
+                              gap=relative_gap(got.objective, lp), method="local+lp")
+            else:  # not proven: the whole model, from the local plan
+                res = flip.solve()
+                got = measure(built, res, wsum)
+                if lp is not None and got.bound is not None:
+                    tighter = min(got.bound, lp) if maximising(built) else max(got.bound, lp)
+                    got = replace(got, bound=tighter)
             channel = next((o[1] for o in idx.options_of[j] if (m.build[o].value or 0) > 0.5),
-                           "") if role == "candidate" and res.has_solution else ""
+                           "") if role == "candidate" and got.objective is not None else ""
         out[(j, role)] = (got, channel, time.perf_counter() - t1)
         if progress is not None:
             progress(len(out), len(jobs), j)
     flip.restore_base()  # leave the plan on the model
     return out
+
+
+def _within(obj: float | None, bound: float, opts) -> bool:
+    """Whether a plan is proven within the gap asked for by ``bound``."""
+    if obj is None:
+        return False
+    return (abs(bound - obj) <= opts.mip_abs_gap
+            or abs(bound - obj) / max(abs(obj), 1e-9) <= opts.mip_rel_gap)
 
 
 def _worker(data: ProblemData, scenario: Scenario, opts, values: list, jobs) -> dict:
@@ -458,7 +555,7 @@ def _row(data, j, role, base: Outcome, best0, bound0, out: Outcome, channel, sec
     row["new_shortfall_detail"] = "; ".join(f"{k} +{v:.3g}" for k, v in sorted(new.items()))
     row["capex_after"] = _r(out.capex)
     row["sites_changed"] = (len(base.sites ^ out.sites) if out.objective is not None else None)
-    row.update({"status": out.status, "gap": out.gap, "exact": exact,
+    row.update({"status": out.status, "gap": out.gap, "exact": exact, "method": out.method,
                 "seconds": round(seconds, 3)})
     return row
 

@@ -5,6 +5,7 @@ one funded; the selection equals enumeration of every affordable set of proposal
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -103,8 +104,8 @@ def test_proposal_file_errors(tmp_path):
     from siting.data import load_channels, load_spaces
 
     problems: list[str] = []
-    ch = load_channels(pytest.importorskip("pathlib").Path(__file__).parents[1] / "data"
-                       / "channels.csv", problems)
+    ch = load_channels(Path(__file__).parents[1] / "siting" / "catalogues" / "channels.csv",
+                       problems)
     f = tmp_path / "spaces.csv"
     pd.DataFrame([
         {"space_id": "A", "name": "a", "kind": "community_room", "ownership": "state",
@@ -122,8 +123,6 @@ def test_proposal_file_errors(tmp_path):
 
 
 def test_shipped_pilot_list_builds():
-    from pathlib import Path
-
     from siting.config import load_scenario
     from siting.data import load_inputs
     from siting.model import build_model

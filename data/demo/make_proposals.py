@@ -55,8 +55,9 @@ TEMPLATES = [
 def make(seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     zones = pd.read_csv(HERE / "zones.csv", encoding="utf-8-sig")
-    fn = pd.read_csv(HERE.parent / "functions.csv", encoding="utf-8-sig").set_index("function")
-    ch = pd.read_csv(HERE.parent / "channels.csv", encoding="utf-8-sig").set_index("channel")
+    cat = HERE.parents[1] / "siting" / "catalogues"  # the built-in catalogues
+    fn = pd.read_csv(cat / "functions.csv", encoding="utf-8-sig").set_index("function")
+    ch = pd.read_csv(cat / "channels.csv", encoding="utf-8-sig").set_index("channel")
     picked = zones.iloc[np.sort(rng.choice(len(zones), N_COMMUNITIES, replace=False))]
     twice = set(rng.choice(picked["zone_id"], N_PROPOSALS - N_COMMUNITIES, replace=False))
     shared = set(rng.choice(sorted(twice), N_SHARED_ROOMS, replace=False))
