@@ -146,7 +146,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print()
     for line in print_site_values(table, meta, top=args.top):
         print(line)
-    print(f"wrote {path}")
+    from siting.report import plan_outputs
+
+    plan_outputs(args.dir, make_map=False)  # plan.xlsx gains the site values sheet
+    print(f"wrote {path} (and its sheet in plan.xlsx)")
     return 0
 
 

@@ -86,3 +86,16 @@ def test_slack_zero_unique_optimum_says_no_alternative():
                            radius_m=0)
     assert res.meta["found"] == 0 and res.meta["stopped_early"]
     assert "No different alternative" in summary_text(res)
+
+
+def test_pins_hold_in_every_alternative():
+    from dataclasses import replace
+
+    from siting.config import Decisions
+
+    data = replace(rich_instance(), decisions=Decisions(open=["S1"], close=["S2"]))
+    res = run_alternatives(data, scenario(), count=2, slack=0.15, measure="sites", radius_m=0)
+    assert len(res.plans) >= 2
+    for plan in res.plans:
+        ids = set(plan.sites["space_id"])
+        assert "S1" in ids and "S2" not in ids

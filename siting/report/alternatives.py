@@ -97,13 +97,19 @@ def alternatives_figure(folder: str | Path, lang: str = "zh"):
 
 
 def alternatives_outputs(folder: str | Path, lang: str = "zh") -> Path:
-    """Workbook and map of every plan folder, then ``alternatives_map.png``."""
+    """Workbook and map of every plan folder, then ``alternatives.xlsx`` and
+    ``alternatives_map.png``."""
     from siting.report import plan_outputs
 
     folder = Path(folder)
     table = read_csv(folder / "alternatives.csv")
     for name in table.loc[table["kind"] == "plan", "id"]:
         plan_outputs(folder / name, lang)
+    from siting.report.decisions import alternatives_workbook
+
+    tmpx = folder / "alternatives.tmp.xlsx"
+    alternatives_workbook(folder, tmpx, lang)
+    tmpx.replace(folder / "alternatives.xlsx")
     tmp = folder / "alternatives_map.tmp.png"
     save(alternatives_figure(folder, lang), tmp)
     tmp.replace(folder / "alternatives_map.png")

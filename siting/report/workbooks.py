@@ -327,6 +327,15 @@ PLAN_SHEETS: list[Callable[[PlanFolder, str], Sheet | None]] = [
 """The sheets of ``plan.xlsx`` in order; each returns None to leave itself out."""
 
 
+def _site_values(plan: PlanFolder, lang: str) -> Sheet | None:
+    from siting.report.decisions import sheet_site_values  # after siting explain
+
+    return sheet_site_values(plan, lang)
+
+
+PLAN_SHEETS.insert(PLAN_SHEETS.index(sheet_by_year) + 1, _site_values)
+
+
 def plan_workbook(plan: PlanFolder, path: Path, lang: str = "zh") -> None:
     sheets = [s for f in PLAN_SHEETS if (s := f(plan, lang)) is not None]
     write_workbook(path, sheets)
