@@ -526,6 +526,12 @@ class Solver:
             if progress.listening():
                 _report(e, now, "new incumbent")
 
+        # HiGHS keeps the interrupt flag of a guarded solve set, so every later run on this
+        # instance stopped at once ("Interrupted by user"; a budget ladder's runs after one
+        # stopped by the limit came back with no bound). Setting the callback again clears it
+        # (HiGHS issue #1761).
+        h.disableCallbacks()
+        h.enableCallbacks()
         # the guard also watches pure LPs (continuous models: simplex and interior point)
         subs = [(h.cbMipInterrupt, on_interrupt), (h.cbMipImprovingSolution, on_improving),
                 (h.cbSimplexInterrupt, on_lp_interrupt), (h.cbIpmInterrupt, on_lp_interrupt)]

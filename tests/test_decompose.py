@@ -237,3 +237,20 @@ def test_lagrangian_exclusion_keeps_an_optimum(seed):
     kept = [c for c, v in val.items() if all(hi[j] > 0.5 for j in c)]
     assert min(val[c] for c in kept) == pytest.approx(best)
     assert closed == int((hi < 0.5).sum())
+
+
+def test_a_solve_stopped_by_the_guard_does_not_stop_the_next(monkeypatch):
+    """HiGHS kept the interrupt flag set: every later solve of the same instance stopped at
+    once with no bound (a ladder's runs after one stopped by the limit)."""
+    import siting.solve as S
+
+    data, _ = _cap_instance(1)
+    scen = benchmark_scenario("min_cost", None, 60)
+    built = build_model(data, scen.model)
+    solver = Solver()
+    monkeypatch.setattr(S, "GRACE_S", -1e9)  # the guard fires at the first callback
+    first = solver.solve(built, scen.solver)
+    assert first.status == "time_limit"
+    monkeypatch.setattr(S, "GRACE_S", 2.0)
+    again = solver.solve(built, scen.solver)
+    assert again.status == "optimal" and again.mip_gap is not None
