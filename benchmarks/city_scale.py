@@ -2,6 +2,7 @@
 
     python benchmarks/city_scale.py --size small|mid|large [--functions 3|8]
         [--time-limit 300] [--density 30] [--no-start] [--no-aggregate]
+        [--objective max_coverage|min_cost|min_distance]
 
 Seeded city-like instances: communities in clusters (old cores and new estates), candidate
 spaces of every kind with realistic sizes and ownerships, the demo's catalogues (first 3 or 8
@@ -45,9 +46,11 @@ KINDS = [("community_room", "collective", 150, 700, 0.25), ("shop_front", "priva
 
 
 def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
-             density: float = 30.0):
+             density: float = 30.0, reach_all: bool = False):
     """``density``: residential compounds per km² (30 is a dense Chinese city; the demo's
-    communities, which are larger, are about 6 per km²)."""
+    communities, which are larger, are about 6 per km²). ``reach_all``: every community
+    reaches a space for every function (a community room is added in each compound that
+    does not), as the serve-all objectives need."""
     rng = np.random.default_rng(seed)
     side = 1000 * np.sqrt(n_zones / density)
     centres = rng.uniform(0, side, (max(3, n_zones // 150), 2))
@@ -82,6 +85,15 @@ def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
                                   index=pd.MultiIndex.from_arrays([zones.index,
                                                                    [fid] * n_zones]))
                         for fid, f in fn.iterrows()])
+    if reach_all:  # a community room in each compound beyond the strictest walking limit
+        zi, si, d = geo.straight_pairs(zxy, sxy, float(fn["walking_limit_m"].min()), 1.3)
+        alone = np.setdiff1d(np.arange(n_zones), zi)
+        extra = pd.DataFrame({"kind": "community_room", "ownership": "collective",
+                              "floor_area_m2": 600.0, "buildable_area_m2": np.nan,
+                              "x": zxy[alone, 0], "y": zxy[alone, 1]},
+                             index=pd.Index([f"R{z}" for z in alone], name="space_id"))
+        spaces = pd.concat([spaces, extra])
+        sxy = spaces[["x", "y"]].to_numpy()
     zi, si, d = geo.straight_pairs(zxy, sxy, float(fn["walking_limit_m"].max()), 1.3)
     zs = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
                        "site_id": spaces.index.to_numpy()[si], "distance_m": d})
@@ -100,13 +112,17 @@ def main() -> None:
     ap.add_argument("--no-aggregate", action="store_true",
                     help="do not merge communities reaching the same spaces")
     ap.add_argument("--density", type=float, default=30.0, help="compounds per km2")
+    ap.add_argument("--objective", default="max_coverage",
+                    choices=["max_coverage", "min_cost", "min_distance"],
+                    help="serve-all objectives: no budget, every community reaches a space")
     ap.add_argument("--resolve-demand", type=float, default=None, metavar="FACTOR",
                     help="then multiply every demand by FACTOR, update the model in place "
                          "and re-solve from the plan (a demand sweep's step)")
     args = ap.parse_args()
     nz, ns = SIZES[args.size]
     t0 = time.perf_counter()
-    data = instance(nz, ns, args.functions, density=args.density)
+    serve_all = args.objective != "max_coverage"
+    data = instance(nz, ns, args.functions, density=args.density, reach_all=serve_all)
     print(f"generated {nz} zones x {ns} spaces x {args.functions} functions, "
           f"{len(data.pairs):,} pairs in {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
@@ -114,7 +130,8 @@ def main() -> None:
 
     idx = build_index(data, ModelOptions())
     cost = idx.max_capex
-    opts = ModelOptions(budget=0.015 * cost)
+    opts = (ModelOptions(objective=args.objective) if serve_all
+            else ModelOptions(budget=0.015 * cost))
     t0 = time.perf_counter()
     built = build_model(data, opts.update(aggregate_zones=not args.no_aggregate))
     build_s = time.perf_counter() - t0
@@ -128,7 +145,7 @@ def main() -> None:
     n_vars = solver.highs.getNumCol()
     n_cons = solver.highs.getNumRow()
     greedy_s = 0.0
-    if not args.no_start:
+    if not args.no_start and not serve_all:  # the greedy start is for max coverage
         from siting.model.warmstart import greedy_start
 
         t0 = time.perf_counter()
@@ -136,13 +153,22 @@ def main() -> None:
         greedy_s = time.perf_counter() - t0
         print(f"greedy start: {got['spaces']} spaces, score {got['coverage_score']:.4f} "
               f"in {greedy_s:.2f} s", flush=True)
-    res = solver.solve(built, SolverOptions(time_limit_s=args.time_limit, mip_rel_gap=1e-3),
-                       warm_start=not args.no_start)
+    if serve_all:  # by structure where the model has it, else whole (reason printed)
+        from siting.decompose import solve_structured
+
+        res = solve_structured(built, SolverOptions(time_limit_s=args.time_limit,
+                                                    mip_rel_gap=1e-3), solver=solver)
+        print(f"termination: {res.termination}", flush=True)
+    else:
+        res = solver.solve(built, SolverOptions(time_limit_s=args.time_limit,
+                                                mip_rel_gap=1e-3),
+                           warm_start=not args.no_start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.4f}"
     first = ("n/a" if res.first_plan_s is None
              else f"{build_s + handover_s + greedy_s + res.first_plan_s:.1f}")
-    print(f"size={args.size} functions={args.functions} vars={n_vars} cons={n_cons} "
+    print(f"size={args.size} objective={args.objective} functions={args.functions} "
+          f"vars={n_vars} cons={n_cons} "
           f"build_s={build_s:.1f} handover_s={handover_s:.1f} first_plan_s={first} "
           f"solve_s={res.runtime_s:.1f} status={res.status} has_plan={res.has_solution} "
           f"gap={gap} peak_mb={peak:.0f} density={args.density:g}", flush=True)

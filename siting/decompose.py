@@ -532,7 +532,11 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
             record()
         return z, g
 
-    z_all, _ = evaluate(hi.copy())
+    if start is None:  # the constructive plan first: the first plan a user gets
+        start = greedy_open(view.fixed, view.capacity, view.demand, view.pair_i, view.pair_j,
+                            view.pair_cost, lo, hi)
+    z_start, g_start = evaluate(start.astype(float))
+    z_all, g_all = evaluate(hi.copy())  # every allowed site open: can demand be served?
     if out.y is None:
         return None
     covers = view.covers()
@@ -550,11 +554,8 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
     def cut(z: float, g: np.ndarray, ybar: np.ndarray) -> None:
         master.addRow(z - float(g @ ybar), _INF, ns + 1, cols, np.concatenate([-g, [1.0]]))
 
-    if start is None:
-        start = greedy_open(view.fixed, view.capacity, view.demand, view.pair_i, view.pair_j,
-                            view.pair_cost, lo, hi)
-    z, g = evaluate(start.astype(float))
-    cut(z, g, start.astype(float))
+    cut(z_start, g_start, start.astype(float))
+    cut(z_all, g_all, hi.copy())
     # phase 1: the master LP, in-out stabilised, its solutions rounded into plans
     core = hi.copy()
     alpha, lp_bounds = 0.5, []
