@@ -47,6 +47,6 @@ def local_cluster(n_workers: int, dashboard: str | None = None):
                              "dashboard_address": None}}
     worker = {"cls": Nanny, "options": {"nthreads": 1, "host": "127.0.0.1",
                                         "worker_class": QuietWorker, "dashboard": False,
-                                        "silence_logs": logging.WARNING}}
+                                        "silence_logs": logging.ERROR}}
     return SpecCluster(scheduler=scheduler, workers={i: worker for i in range(n_workers)},
-                       silence_logs=logging.WARNING, name="siting-sweep")
+                       silence_logs=logging.ERROR, name="siting-sweep")

@@ -569,8 +569,9 @@ def _execute_dask(chunks, runs_dir, workers, scheduler, persistent, bar, dashboa
 
     from siting.cluster import local_cluster
 
-    if not log.isEnabledFor(logging.INFO):  # keep Dask's own INFO lines off the screen
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if not log.isEnabledFor(logging.INFO):  # keep Dask's own chatter off the screen (a
+        # worker slow to shut down is "killed" with a warning; a failed chunk is reported here)
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler:
         client, cluster = Client(scheduler), None
     else:
