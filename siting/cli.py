@@ -1,4 +1,4 @@
-"""Command-line interface: ``siting run``, ``siting verify``, ``siting compare``.
+"""Command-line interface: ``siting run``, ``verify``, ``compare``, ``sweep``, ``report``.
 
 A thin layer: parse arguments, call the library, print what happened. Exit codes: 0 success,
 1 verification found violations or a scenario failed, 2 bad input.
@@ -33,13 +33,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from siting.run import plan_scenario
 
     scenario = load_scenario(args.config, _overrides(args.set))
-    skipped = {"report.html"} | ({"map.png"} if args.no_map else set())
+    skipped = ({"report.html"} if args.no_report else set()) | (
+        {"map.png"} if args.no_map else set())
     check_writable(args.out, [n for n in PLAN_FILES if n not in skipped])  # before solving
     print(f"scenario {scenario.name}: loading inputs and solving …", flush=True)
     with progress.listen(lambda line: print(line, flush=True), args.progress_every):
         plan = plan_scenario(scenario)
         progress.stage(f"writing the plan to {args.out}")
-        out = write_plan(plan, args.out, args.lang, make_map=not args.no_map)
+        out = write_plan(plan, args.out, args.lang, make_map=not args.no_map,
+                         report=not args.no_report)
     s = plan.summary
     gap = "n/a" if s["mip_gap"] is None else f"{100 * s['mip_gap']:.3f} %"
     print(f"status={s['status']} gap={gap} sites={s['n_sites']} "
@@ -95,8 +97,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     folder = Path(args.scenarios)
     rc = run_comparison(folder, args.names or None, Path(args.out),
                         overrides=_overrides(args.set), force=args.force)
-    comparison_outputs(Path(args.out), args.lang)
-    print(f"wrote {Path(args.out) / 'comparison.xlsx'} and charts")
+    comparison_outputs(Path(args.out), args.lang, report=not args.no_report)
+    print(f"wrote {Path(args.out) / 'comparison.xlsx'}, charts"
+          + ("" if args.no_report else f" and {Path(args.out) / 'report.html'}"))
     return rc
 
 
@@ -107,10 +110,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     table = run_sweep(args.sweep, args.out, workers=args.workers, scheduler=args.scheduler,
                       chunk_size=args.chunk_size, persistent=not args.rebuild,
                       limit=args.limit, dashboard=args.dashboard)
-    sweep_outputs(args.out, args.lang)
+    sweep_outputs(args.out, args.lang, report=not args.no_report)
     counts = table["status"].value_counts().to_dict()
     print(f"{len(table)} runs: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
-    print(f"wrote {Path(args.out) / 'results.csv'} and figures")
+    print(f"wrote {Path(args.out) / 'results.csv'}, figures"
+          + ("" if args.no_report else f" and {Path(args.out) / 'report.html'}"))
     return 0 if set(counts) <= {"optimal", "time_limit"} else 1
 
 
@@ -178,6 +182,14 @@ def cmd_alternatives(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from siting.report import write_report
+
+    out = write_report(Path(args.dir), args.lang, args.out)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from siting.benchmarks import run_benchmark_cli
 
@@ -185,9 +197,12 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
                              time_limit=args.time_limit)
 
 
-def _lang(p: argparse.ArgumentParser) -> None:
+def _lang(p: argparse.ArgumentParser, report_flag: bool = True) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh",
                    help="language of the workbook, figures and report (default zh)")
+    if report_flag:
+        p.add_argument("--no-report", action="store_true",
+                       help="do not write report.html (the offline HTML report)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-map", action="store_true", help="skip maps and workbooks")
     _lang(a)
     a.set_defaults(func=cmd_alternatives)
+
+    h = sub.add_parser("report", help="write the offline HTML report of a plan, comparison "
+                       "or sweep folder")
+    h.add_argument("dir", help="a folder written by 'siting run', 'compare' or 'sweep'")
+    h.add_argument("--out", default=None, help="output file (default DIR/report.html)")
+    _lang(h, report_flag=False)
+    h.set_defaults(func=cmd_report)
 
     b = sub.add_parser("benchmark", help="solve a published benchmark instance")
     b.add_argument("kind", choices=["orlib-cap", "pmedian", "spopt-london"])

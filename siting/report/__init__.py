@@ -29,7 +29,7 @@ REPORT_FILE = "report.html"
 
 
 def plan_outputs(folder: str | Path, lang: str = "zh", *, make_map: bool = True,
-                 report: bool = False) -> Path:
+                 report: bool = True) -> Path:
     """Write the workbook, map and (unless ``report=False``) the HTML report of a plan folder."""
     from siting.report.figures import plan_map, save
     from siting.report.folder import PlanFolder
@@ -47,7 +47,7 @@ def plan_outputs(folder: str | Path, lang: str = "zh", *, make_map: bool = True,
 
 
 def write_plan(plan, out_dir: str | Path, lang: str = "zh", *, make_map: bool = True,
-               report: bool = False) -> Path:
+               report: bool = True) -> Path:
     """Everything ``siting run`` writes for ``plan`` (a :class:`~siting.results.Plan`): the
     data (:func:`siting.exports.write_plan`), then the workbook, map and report."""
     from siting.exports import write_plan as write_data
@@ -56,7 +56,7 @@ def write_plan(plan, out_dir: str | Path, lang: str = "zh", *, make_map: bool = 
     return plan_outputs(out, lang, make_map=make_map, report=report)
 
 
-def comparison_outputs(folder: str | Path, lang: str = "zh", *, report: bool = False) -> Path:
+def comparison_outputs(folder: str | Path, lang: str = "zh", *, report: bool = True) -> Path:
     """Workbook, charts, maps and report of a comparison folder; plan folders in it that have
     no workbook yet (or were solved again) get theirs."""
     from siting.report.figures import comparison_figures
@@ -81,7 +81,7 @@ def comparison_outputs(folder: str | Path, lang: str = "zh", *, report: bool = F
     return folder
 
 
-def sweep_outputs(folder: str | Path, lang: str = "zh", *, report: bool = False) -> Path:
+def sweep_outputs(folder: str | Path, lang: str = "zh", *, report: bool = True) -> Path:
     """Figures and report of a sweep folder."""
     from siting.report.figures import sweep_figures
     from siting.report.folder import read_sweep

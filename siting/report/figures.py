@@ -103,9 +103,14 @@ def draw_context(ax, frame: MapFrame, lang: str, *, street_names: bool = True) -
     """Network, street outlines and names; returns legend handles."""
     handles = []
     if frame.segments is not None:
-        ax.add_collection(LineCollection(frame.segments, colors="#bbbbbb", linewidths=0.4,
-                                         zorder=1))
-        handles.append(Line2D([], [], color="#bbbbbb", lw=1, label=text.t("network", lang)))
+        ax.add_collection(LineCollection(frame.segments, colors="#8a8a8a", linewidths=0.35,
+                                         alpha=0.7, zorder=2.5))
+        handles.append(Line2D([], [], color="#8a8a8a", lw=0.8, label=text.t("network", lang)))
+    if frame.barriers is not None:
+        ax.add_collection(LineCollection(frame.barriers, colors="#222222", linewidths=1.6,
+                                         linestyles=(0, (4, 2)), zorder=2.6))
+        handles.append(Line2D([], [], color="#222222", lw=1.6, ls=(0, (4, 2)),
+                              label=text.t("barrier", lang)))
     for street, geom in frame.streets.items():
         for ring in rings(geom):
             ax.plot(ring[:, 0], ring[:, 1], color="#555555", lw=1.3, zorder=3)
@@ -305,11 +310,15 @@ def scenario_maps(plan_dirs: dict[str, Path], lang: str = "zh"):
     n = len(frames)
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
-    w = A4_WIDTH_IN / cols
     aspect = (extent[3] - extent[1]) / (extent[2] - extent[0])
+    left, right, title_in, legend_in = 0.01, 0.87, 0.42, 0.45
+    panel_w = A4_WIDTH_IN * (right - left) / cols
+    height = rows * (panel_w * aspect + title_in) + legend_in
     with plt.rc_context(_rc()):
-        fig, axes = plt.subplots(rows, cols, figsize=(A4_WIDTH_IN, rows * w * aspect + 0.9),
-                                 squeeze=False, gridspec_kw={"wspace": 0.02, "hspace": 0.12})
+        fig, axes = plt.subplots(rows, cols, figsize=(A4_WIDTH_IN, height), squeeze=False)
+        fig.subplots_adjust(left=left, right=right, bottom=legend_in / height,
+                            top=1 - title_in / height, wspace=0.03,
+                            hspace=title_in / (panel_w * aspect))
         pc = None
         for ax, (name, fr) in zip(axes.ravel(), frames.items()):
             z = fr.zones.set_index(fr.zones["zone_id"].astype(str))
@@ -333,9 +342,10 @@ def scenario_maps(plan_dirs: dict[str, Path], lang: str = "zh"):
                           label=text.channel_label(ch, lang))
                    for ch, (c, m) in CHANNEL_STYLE.items() if ch in used]
         fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False,
-                   bbox_to_anchor=(0.45, 0.0))
+                   bbox_to_anchor=((left + right) / 2, 0.0))
         if pc is not None:
-            cb = fig.colorbar(pc, ax=axes.ravel().tolist(), shrink=0.5, pad=0.01)
+            cax = fig.add_axes((right + 0.02, 0.25, 0.02, 0.5))
+            cb = fig.colorbar(pc, cax=cax)
             cb.set_label(text.t("weighted_cov_axis", lang), fontsize=8)
             cb.ax.yaxis.set_major_formatter(
                 matplotlib.ticker.PercentFormatter(1.0, decimals=0))

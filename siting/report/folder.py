@@ -51,6 +51,8 @@ class Context:
     spaces: pd.DataFrame | None = None
     existing: pd.DataFrame | None = None
     segments: np.ndarray | None = None
+    barriers: np.ndarray | None = None
+    """Lines of the network file nobody walks on (railways, motorways, ``walkable`` false)."""
     function_labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -76,15 +78,41 @@ def _context(resolved_json: str) -> Context:
     net = scenario.distance.network if scenario.distance.method == "network" else None
     if net is not None:
         try:
-            from pyproj import CRS
-
-            from siting.network import read_network
-
-            nodes, ei, ej, _ = read_network(net, CRS.from_epsg(4326))
-            ctx.segments = np.stack([nodes[ei], nodes[ej]], axis=1)
+            ctx.segments, ctx.barriers = network_lines(Path(net))
         except Exception as exc:  # noqa: BLE001
             log.warning("map drawn without the street network %s: %s", net, exc)
     return ctx
+
+
+def _segments(geoms) -> np.ndarray:
+    segs = [np.stack([c[:-1], c[1:]], axis=1) for g in geoms
+            for c in [np.asarray(g.coords)[:, :2]] if len(c) > 1]
+    return np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+
+
+def network_lines(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """Walkable segments and barrier lines (lon/lat) of a network file, for drawing."""
+    if path.suffix.lower() == ".graphml" or path.name.lower().endswith(
+            (".osm", ".osm.pbf", ".pbf", ".osm.bz2")):
+        from pyproj import CRS
+
+        from siting.network import read_network
+
+        nodes, ei, ej, _ = read_network(path, CRS.from_epsg(4326))
+        return np.stack([nodes[ei], nodes[ej]], axis=1), None
+    import geopandas as gpd
+
+    from siting.network import NOT_WALKABLE
+
+    gdf = gpd.read_file(path).to_crs(4326).explode(index_parts=False)
+    gdf = gdf[gdf.geom_type == "LineString"]
+    walk = pd.Series(True, index=gdf.index)
+    if "walkable" in gdf:
+        walk &= gdf["walkable"].astype(str).str.lower().isin(["true", "1", "yes"])
+    if "highway" in gdf:
+        walk &= ~gdf["highway"].astype(str).isin(NOT_WALKABLE | {"rail", "railway"})
+    bar = _segments(gdf.geometry[~walk])
+    return _segments(gdf.geometry[walk]), bar if len(bar) else None
 
 
 @dataclass

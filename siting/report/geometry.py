@@ -29,15 +29,17 @@ class MapFrame:
     cells: dict[str, object]  # zone_id -> shapely polygon
     streets: dict[str, object]  # street -> polygon
     segments: np.ndarray | None  # (n, 2, 2) projected
+    barriers: np.ndarray | None = None
 
     def xy(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         x, y = geo.project(np.asarray(lon, float), np.asarray(lat, float), self.crs)
         return x - self.origin[0], y - self.origin[1]
 
     def extent(self, pad: float = 0.04) -> tuple[float, float, float, float]:
+        """The communities and chosen sites (context beyond them is cut off)."""
         xs = [self.zones["x"].to_numpy()]
         ys = [self.zones["y"].to_numpy()]
-        for df in (self.sites, self.candidates, self.existing):
+        for df in (self.sites,):
             if df is not None and len(df):
                 xs.append(df["x"].to_numpy())
                 ys.append(df["y"].to_numpy())
@@ -69,11 +71,13 @@ def map_frame(plan: PlanFolder) -> MapFrame:
     cand = None
     if ctx.spaces is not None:
         cand = ctx.spaces[~ctx.spaces["space_id"].astype(str).isin(plan.sites["space_id"])]
-    return build_frame(plan.zones, plan.sites, cand, ctx.existing, ctx.segments)
+    return build_frame(plan.zones, plan.sites, cand, ctx.existing, ctx.segments,
+                       ctx.barriers)
 
 
 def build_frame(zones: pd.DataFrame, sites: pd.DataFrame, candidates: pd.DataFrame | None,
-                existing: pd.DataFrame | None, segments: np.ndarray | None) -> MapFrame:
+                existing: pd.DataFrame | None, segments: np.ndarray | None,
+                barriers: np.ndarray | None = None) -> MapFrame:
     """Project tables with ``lon``/``lat`` (zones need ``zone_id`` and ``street``)."""
     z = zones.copy()
     crs = geo.local_utm_crs(z["lon"], z["lat"])
@@ -96,10 +100,16 @@ def build_frame(zones: pd.DataFrame, sites: pd.DataFrame, candidates: pd.DataFra
     for street, ids in z.groupby(z["street"].astype(str))["zone_id"]:
         frame.streets[street] = shapely.union_all(
             [frame.cells[str(i)] for i in ids]).buffer(1.0).buffer(-1.0)
-    if segments is not None and len(segments):
-        sx, sy = frame.xy(segments[:, :, 0].ravel(), segments[:, :, 1].ravel())
-        frame.segments = np.stack([sx.reshape(-1, 2), sy.reshape(-1, 2)], axis=2)
+    frame.segments = _project_segments(frame, segments)
+    frame.barriers = _project_segments(frame, barriers)
     return frame
+
+
+def _project_segments(frame: MapFrame, seg: np.ndarray | None) -> np.ndarray | None:
+    if seg is None or not len(seg):
+        return None
+    sx, sy = frame.xy(seg[:, :, 0].ravel(), seg[:, :, 1].ravel())
+    return np.stack([sx.reshape(-1, 2), sy.reshape(-1, 2)], axis=2)
 
 
 def rings(geom) -> list[np.ndarray]:

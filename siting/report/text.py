@@ -26,6 +26,11 @@ OWNERSHIPS = {"state": ("国有", "state"), "collective": ("集体", "collective
 UNITS = {"slot": ("托位", "slots"), "bed": ("床位", "beds"), "seat": ("座", "seats"),
          "place": ("位", "places"), "station": ("处", "stations"), "point": ("处", "points"),
          "m2": ("m²", "m²")}
+OBJECTIVES = {"max_coverage": ("最大化加权覆盖率", "maximise weighted coverage"),
+              "min_cost": ("满足全部需求的最低投资", "least cost serving all demand"),
+              "min_distance": ("最小化步行距离", "least walking distance"),
+              "max_min_coverage": ("最大化最低覆盖率", "maximise the lowest coverage"),
+              "min_lifecycle_cost": ("最小化全生命周期成本", "least life-cycle cost")}
 SITE_TYPES = {"new": ("新建", "new"), "existing": ("现有", "existing")}
 STATUS = {"optimal": ("最优", "optimal"), "time_limit": ("达到时限", "time limit"),
           "infeasible": ("不可行", "infeasible"), "failed": ("失败", "failed"),
@@ -102,6 +107,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "street_boundary": ("街道范围 (社区泰森多边形合并)",
                         "street (Voronoi cells of its communities)"),
     "network": ("步行路网", "walking network"),
+    "barrier": ("铁路等不可步行线路", "railway / no walking"),
     "coverage_axis": ("步行范围内满足的需求 (%)", "demand served within walking limit (%)"),
     "coverage_chart": ("各情景分功能覆盖率 (%)", "Coverage per function and scenario (%)"),
     "capex_chart": ("各情景分渠道投资", "Capital cost by channel"),
