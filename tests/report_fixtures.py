@@ -15,18 +15,14 @@ data:
   zones: {folder}/zones.csv
   spaces: {folder}/spaces.csv
 distance: {{method: network, network: {network}}}
-functions:
-  respite_beds: {{enabled: false}}
-  day_care: {{enabled: false}}
-  health_station: {{enabled: false}}
-  fitness: {{enabled: false}}
-  culture: {{enabled: false}}
-  children_play: {{enabled: false}}
-  housekeeping: {{enabled: false}}
-  employment: {{enabled: false}}
+functions: {{{off}}}
 model: {{budget: 8_000_000}}
 solver: {{mip_rel_gap: 1.0e-6, time_limit_s: 60}}
 """
+
+
+KEEP = ("childcare", "meal_point")
+"""The two functions the tiny plans keep (the others are switched off)."""
 
 
 def write_tiny(folder: Path) -> Path:
@@ -40,9 +36,11 @@ def write_tiny(folder: Path) -> Path:
     sp[sp["street"] == street].to_csv(folder / "spaces.csv", index=False, encoding="utf-8-sig")
     scen = folder / "scenarios"
     scen.mkdir(exist_ok=True)
+    funcs = pd.read_csv(ROOT / "data" / "functions.csv", encoding="utf-8-sig")["function"]
+    off = ", ".join(f"{f}: {{enabled: false}}" for f in funcs if f not in KEEP)
     (scen / "tiny.yaml").write_text(TINY.format(base=ROOT / "scenarios" / "base.yaml",
-                                                folder=folder, network=demo / "streets.gpkg"),
-                                    encoding="utf-8")
+                                                folder=folder, network=demo / "streets.gpkg",
+                                                off=off), encoding="utf-8")
     (scen / "tiny_cheap.yaml").write_text(
         "extends: tiny\ndescription: 400 万元\nmodel: {budget: 4_000_000}\n", encoding="utf-8")
     return scen
