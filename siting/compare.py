@@ -166,8 +166,16 @@ def base_name(table: pd.DataFrame) -> str | None:
     return "base" if "base" in set(ok["scenario"]) else str(ok["scenario"].iloc[0])
 
 
-def markdown_summary(table: pd.DataFrame) -> str:
-    """How each scenario differs from the base, in words and numbers."""
+def markdown_summary(table: pd.DataFrame, names: dict[str, str] | None = None) -> str:
+    """How each scenario differs from the base, in words and numbers, naming the spaces it
+    adds and drops (``names``: space id -> name)."""
+    names = names or {}
+
+    def named(ids: set[str]) -> str:
+        shown = [f"{i} {names[i]}" if i in names else i for i in sorted(ids)]
+        return ", ".join(shown[:12]) + (f" and {len(shown) - 12} more" if len(shown) > 12
+                                        else "")
+
     base = base_name(table)
     lines = ["# Scenario comparison", ""]
     if base is None:
@@ -203,6 +211,10 @@ def markdown_summary(table: pd.DataFrame) -> str:
                 f"({r['capex'] / 1e6:,.1f} M); {int(r['n_sites'])} spaces, "
                 f"{len(this_set - base_set)} not in the base plan and "
                 f"{len(base_set - this_set)} of the base's dropped.")
+        if this_set - base_set:
+            text += f" Adds {named(this_set - base_set)}."
+        if base_set - this_set:
+            text += f" Drops {named(base_set - this_set)}."
         if moves:
             text += " Largest coverage changes: " + ", ".join(moves) + "."
         if r.get("n_shortfalls", 0) and r["n_shortfalls"] == r["n_shortfalls"]:
@@ -269,7 +281,7 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
     if note:
         print(note)
     rows = []
-    plan_dirs: dict[str, Path] = {}
+    space_names: dict[str, str] = {}
     columns = TextColumn("{task.description}"), BarColumn(), TextColumn(
         "{task.completed}/{task.total} done, {task.fields[failed]} failed"), TimeElapsedColumn()
     with Progress(*columns, transient=True) as progress:
@@ -284,9 +296,10 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
                 sites = pd.read_csv(plan_dir / "sites.csv", encoding="utf-8-sig",
                                     dtype={"space_id": str})
                 row = comparison_row(summary, sites)
+                space_names.update(zip(sites["space_id"].astype(str),
+                                       sites["space_name"].astype(str)))
                 row["reused"] = reused
                 rows.append(row)
-                plan_dirs[scenario.name] = plan_dir
             except InterruptedRun:
                 raise
             except InfeasibleError as exc:
@@ -311,7 +324,7 @@ def run_comparison(folder: Path, names: list[str] | None, out: Path,
     with AtomicDir(out) as tmp:
         write_csv(table, tmp / "comparison.csv")
         write_csv(stab, tmp / "site_stability.csv")
-        (tmp / "summary.md").write_text(markdown_summary(table), encoding="utf-8")
+        (tmp / "summary.md").write_text(markdown_summary(table, space_names), encoding="utf-8")
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                     encoding="utf-8")
     for r in rows:

@@ -108,3 +108,17 @@ def test_cache_reused_then_invalidated_by_input_change(compared, capsys):
     df.to_csv(spaces, index=False, encoding="utf-8-sig")
     run_comparison(scen, ["cheap"], out, force=True)
     assert "(reused)" not in capsys.readouterr().out
+
+
+def test_summary_names_the_spaces_added_and_dropped(compared):
+    _, out = compared
+    table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig").set_index("scenario")
+    base = set(table.loc["base", "chosen_spaces"].split("|"))
+    cheap = set(table.loc["cheap", "chosen_spaces"].split("|"))
+    sites = pd.read_csv(out / "base" / "sites.csv", encoding="utf-8-sig")
+    names = dict(zip(sites["space_id"], sites["space_name"]))
+    line = next(x for x in (out / "summary.md").read_text(encoding="utf-8").splitlines()
+                if x.startswith("- **cheap**"))
+    assert base - cheap  # the cheaper plan drops spaces
+    for sid in sorted(base - cheap)[:12]:
+        assert f"{sid} {names[sid]}" in line.split("Drops", 1)[1]

@@ -106,5 +106,7 @@ def test_shortfalls_exported(tmp_path):
     assert "shortfalls" in {n for n, _ in pyogrio.list_layers(tmp_path / "plan.gpkg")}
     with pd.ExcelFile(tmp_path / "plan.xlsx") as xl:
         assert "未达标" in xl.sheet_names
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "东园社区" in page and "section-error" not in page  # shortfall named, all drew
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["shortfalls"][0]["standard"] == "community_space"

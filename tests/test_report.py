@@ -62,6 +62,7 @@ def test_report_is_self_contained_small_and_svg_only(folders, kind):
     for webgl in ("scattergl", "mapbox", "scattermap", "heatmapgl", "gl3d", "scatter3d"):
         assert webgl not in ours, webgl  # SVG only: works with WebGL off
     assert "Noto Sans CJK SC" in html and "Microsoft YaHei" in html  # CJK font stack
+    assert "section-error" not in ours  # every section drew
 
 
 def test_plan_report_headline_in_chinese_and_english(folders, tmp_path):
@@ -94,6 +95,18 @@ def test_sections_skip_themselves_and_appear_with_their_data(folders, tmp_path):
     assert main(["report", str(plan)]) == 0
     html = read_html(plan / "report.html")
     assert "分年度安排" in html and f"{first} {sites['space_name'].iloc[0]}" in html
+
+
+def test_report_of_a_plan_whose_inputs_are_gone(folders, tmp_path, caplog):
+    plan = tmp_path / "plan"
+    shutil.copytree(folders["plan"], plan)
+    s = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+    s["resolved_scenario"]["data"]["spaces"] = str(tmp_path / "gone.csv")
+    (plan / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+    assert main(["report", str(plan)]) == 0  # e-mailed folder: the map goes without context
+    html = read_html(plan / "report.html")
+    assert "方案地图" in html and text.t("candidate") not in html
+    assert "inputs not readable" in caplog.text
 
 
 def test_report_of_a_folder_that_is_not_one(tmp_path, capsys):

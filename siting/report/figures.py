@@ -418,7 +418,8 @@ def tornado_rows(table: pd.DataFrame, params: list[str], output: str = "weighted
     return rows, 100 * float(base[output])
 
 
-def tornado_chart(table: pd.DataFrame, params: list[str], lang: str = "zh"):
+def tornado_chart(table: pd.DataFrame, params: list[str], lang: str = "zh",
+                  labels: dict[str, str] | None = None):
     rows, ref = tornado_rows(table, params)
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.6 * len(rows) + 2))
@@ -426,21 +427,21 @@ def tornado_chart(table: pd.DataFrame, params: list[str], lang: str = "zh"):
             ax.barh(i, hi - ref, left=ref, color="#1b9e77")
             ax.barh(i, lo - ref, left=ref, color="#d95f02")
         ax.axvline(ref, color="black", lw=1)
-        ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+        ax.set_yticks(range(len(rows)), [text.param_label(r[0], labels, lang) for r in rows])
         ax.set_xlabel(text.t("tornado_axis", lang))
         ax.set_title(text.t("tornado_title", lang))
         fig.tight_layout()
     return fig
 
 
-def sobol_chart(indices: pd.DataFrame, lang: str = "zh"):
+def sobol_chart(indices: pd.DataFrame, lang: str = "zh", labels: dict[str, str] | None = None):
     d = indices[indices["output"] == "weighted_coverage"]
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.6 * max(len(d), 1) + 2))
         y = np.arange(len(d))
         ax.barh(y - 0.2, d["S1"], 0.4, label=text.t("sobol_s1", lang))
         ax.barh(y + 0.2, d["ST"], 0.4, label=text.t("sobol_st", lang))
-        ax.set_yticks(y, d["parameter"])
+        ax.set_yticks(y, [text.param_label(p, labels, lang) for p in d["parameter"]])
         ax.set_title(text.t("sobol_title", lang))
         ax.legend()
         fig.tight_layout()
@@ -511,10 +512,10 @@ def sweep_figures(sw, out: Path, lang: str = "zh") -> list[str]:
         save(pareto_chart(table, labels, lang), out / "pareto.png")
         written.append("pareto.png")
     if ok.sum() >= 2 and spec.get("design") == "oat":
-        save(tornado_chart(table[ok], params, lang), out / "tornado.png")
+        save(tornado_chart(table[ok], params, lang, labels), out / "tornado.png")
         written.append("tornado.png")
     if sw.sobol is not None and len(sw.sobol):
-        save(sobol_chart(sw.sobol, lang), out / "sobol.png")
+        save(sobol_chart(sw.sobol, lang, labels), out / "sobol.png")
         written.append("sobol.png")
     if sw.freq is not None and len(sw.freq) and found:
         save(selection_map(sw.freq, found[0], lang), out / "selection_frequency.png")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html as _html
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from siting.report.folder import (
     read_sweep,
 )
 from siting.report.geometry import MapFrame, map_frame, rings
+
+log = logging.getLogger(__name__)
 
 FONT_STACK = ('"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",'
               '"SimHei","WenQuanYi Micro Hei",sans-serif')
@@ -152,6 +155,8 @@ def figure_html(r: Report, fig: go.Figure, *, height: int | None = None,
                       margin=fig.layout.margin or {"l": 40, "r": 20, "t": 40, "b": 40})
     if height:
         fig.update_layout(height=height)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG,
                        div_id=div_id or f"fig{r.figures}", post_script=post_script)
 
@@ -437,7 +442,7 @@ def plan_headline(r: Report, plan: PlanFolder) -> str:
     else:
         sf = para(r.w("所有启用的标准均已满足。", "Every standard switched on is met."))
     intro = r.w("各功能步行范围内的需求满足率：",
-                "Share of each function’s demand served within walking distance:")
+                "Share of each function's demand served within walking distance:")
     return (para(first, " ", proof) + f"<p>{intro}</p><ul class='cols'>"
             + "".join(items) + "</ul>" + sf)
 
@@ -502,11 +507,20 @@ def section_functions(r: Report) -> Section | None:
     p = r.plan
     if p is None:
         return None
-    zl = p.zones_long
+    zl = p.zones_long.assign(street=p.zones_long["street"].fillna("—").astype(str))
     g = zl.groupby(["function", "street"])[["served", "demand"]].sum().reset_index()
     g["coverage"] = np.where(g["demand"] > 0, g["served"] / g["demand"].where(g["demand"] > 0),
                              np.nan)
     funcs = [f for f in p.functions if f in set(g["function"])]
+    tab = pd.DataFrame([{
+        r.t("function"): r.fn(f), r.t("unit"): text.unit_label(d.get("unit", ""), r.lang),
+        r.w("步行距离上限 (m)", "walking limit (m)"): d.get("walking_limit_m"),
+        r.t("demand"): d["demand"], r.t("served"): d["served"],
+        r.t("coverage"): d["coverage"], r.w("新增规模", "new units"): d.get("units_new")}
+        for f, d in p.summary["functions"].items()])
+    body = table_html(tab, formats={r.t("coverage"): text.pct})
+    if not funcs:
+        return Section("functions", r.w("分功能覆盖", "Functions"), body)
     cols = 2
     rows = math.ceil(len(funcs) / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[r.fn(f) for f in funcs],
@@ -518,16 +532,8 @@ def section_functions(r: Report) -> Section | None:
                              texttemplate="%{x:.0f}%", textposition="outside",
                              hovertemplate="%{y}: %{x:.1f}%<extra>" + esc(r.fn(f)) + "</extra>"),
                       row=n // cols + 1, col=n % cols + 1)
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    tab = pd.DataFrame([{
-        r.t("function"): r.fn(f), r.t("unit"): text.unit_label(d.get("unit", ""), r.lang),
-        r.w("步行距离上限 (m)", "walking limit (m)"): d.get("walking_limit_m"),
-        r.t("demand"): d["demand"], r.t("served"): d["served"],
-        r.t("coverage"): d["coverage"], r.w("新增规模", "new units"): d.get("units_new")}
-        for f, d in p.summary["functions"].items()])
-    fmt = {r.t("coverage"): text.pct}
-    return Section("functions", r.w("分功能覆盖", "Functions"),
-                   table_html(tab, formats=fmt) +
+    fig.update_xaxes(range=[0, 115], ticksuffix="%", tickvals=[0, 20, 40, 60, 80, 100])
+    return Section("functions", r.w("分功能覆盖", "Functions"), body +
                    para(r.w("各街道步行范围内的需求满足率：", "Coverage by street:")) +
                    figure_html(r, fig, height=max(300, 230 * rows)))
 
@@ -783,13 +789,15 @@ def section_sweep_headline(r: Report) -> Section | None:
     params = list(sw.spec.get("parameters", {}))
     design = sw.spec.get("design", "grid")
     ok = t[t["status"].isin(OK)]
+    names = [text.param_label(p, r.labels, r.lang) for p in params]
     body = para(r.w(
         f"敏感性分析（{esc(design)} 设计）共 {len(t)} 次求解："
         + "，".join(f"{text.pick(text.STATUS, k, r.lang)} {v} 次" for k, v in counts.items())
-        + f"。变化的参数：{esc('、'.join(params))}。",
+        + f"。变化的参数：{esc('、'.join(names))}。",
         f"Sweep ({esc(design)} design), {len(t)} runs: "
         + ", ".join(f"{v} {text.pick(text.STATUS, k, r.lang)}" for k, v in counts.items())
-        + f". Parameters varied: {esc(', '.join(params))}."))
+        + f". Parameters varied: "
+        f"{esc(', '.join(names))}."))
     if len(ok):
         body += para(r.w(
             f"加权覆盖率在 {text.pct(ok['weighted_coverage'].min())} 到 "
@@ -839,9 +847,10 @@ def section_tornado(r: Report) -> Section | None:
         return None
     rows, ref = tornado_rows(ok, list(sw.spec["parameters"]))
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=[p for p, _, _ in rows], x=[hi - ref for _, _, hi in rows],
+    names = [text.param_label(p, r.labels, r.lang) for p, _, _ in rows]
+    fig.add_trace(go.Bar(y=names, x=[hi - ref for _, _, hi in rows],
                          base=ref, orientation="h", name=r.t("high"), marker_color="#1b9e77"))
-    fig.add_trace(go.Bar(y=[p for p, _, _ in rows], x=[lo - ref for _, lo, _ in rows],
+    fig.add_trace(go.Bar(y=names, x=[lo - ref for _, lo, _ in rows],
                          base=ref, orientation="h", name=r.t("low"), marker_color="#d95f02"))
     fig.update_layout(barmode="overlay", title=r.t("tornado_title"),
                       xaxis={"title": r.t("tornado_axis")})
@@ -854,9 +863,10 @@ def section_sobol(r: Report) -> Section | None:
     if sw is None or sw.sobol is None or sw.sobol.empty:
         return None
     d = sw.sobol[sw.sobol["output"] == "weighted_coverage"]
-    fig = go.Figure([go.Bar(y=d["parameter"], x=d["S1"], orientation="h",
+    names = [text.param_label(p, r.labels, r.lang) for p in d["parameter"]]
+    fig = go.Figure([go.Bar(y=names, x=d["S1"], orientation="h",
                             name=r.t("sobol_s1")),
-                     go.Bar(y=d["parameter"], x=d["ST"], orientation="h",
+                     go.Bar(y=names, x=d["ST"], orientation="h",
                             name=r.t("sobol_st"))])
     fig.update_layout(barmode="group", title=r.t("sobol_title"))
     return Section("sobol", r.t("sobol_title"), figure_html(r, fig, height=200 + 60 * len(d)))
@@ -918,9 +928,10 @@ def section_sweep_table(r: Report) -> Section | None:
     df = t[[c for c in cols if c in t]].copy()
     if "capex" in df:
         df["capex"] = df["capex"].astype(float) / 1e4
-    fmt = {"weighted_coverage": text.pct}
+    df["status"] = [text.pick(text.STATUS, v, r.lang) for v in df["status"]]
     df = df.rename(columns={c: text.header(c, r.lang) for c in ("status", "capex", "n_sites",
                                                                "weighted_coverage")})
+    df = df.rename(columns={p: text.param_label(p, r.labels, r.lang) for p in params})
     fmt = {text.header("weighted_coverage", r.lang): text.pct}
     return Section("runs", r.w("各次求解", "Runs"), table_html(df, formats=fmt, max_rows=500))
 
@@ -997,11 +1008,25 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+def _run(section: Callable[[Report], Section | None], r: Report) -> Section | None:
+    """One section; one that fails says so in the report (and the log) instead of losing the
+    whole report after a long solve."""
+    try:
+        return section(r)
+    except Exception as exc:  # noqa: BLE001
+        log.error("report section %s failed: %s: %s", section.__name__, type(exc).__name__,
+                  exc)
+        what = r.w("本节无法生成", "This section could not be drawn")
+        return Section(section.__name__, section.__name__,
+                       f'<p class="section-error">{esc(what)}: {esc(type(exc).__name__)}: '
+                       f"{esc(exc)}</p>")
+
+
 def render(folder: str | Path, lang: str = "zh") -> str:
     """The whole report of ``folder`` as one HTML string."""
     folder = Path(folder)
     r = Report(folder, lang, folder_kind(folder))
-    sections = [s for f in SECTIONS.get(r.kind, []) if (s := f(r)) is not None]
+    sections = [s for f in SECTIONS.get(r.kind, []) if (s := _run(f, r)) is not None]
     title = {"plan": r.w("社区嵌入式服务设施选址方案", "Community service facility plan"),
              "comparison": r.w("情景对比报告", "Scenario comparison"),
              "sweep": r.w("敏感性分析报告", "Sensitivity sweep"),

@@ -190,3 +190,30 @@ def header(column: str, lang: str = "zh", labels: dict[str, str] | None = None,
         r = column[len("households_within_"):-1]
         return f"{r} 米内户数" if lang == "zh" else f"households within {r} m"
     return t(column, lang)
+
+
+GROUPS = {"population": ("常住人口", "population"), "pop_0_3": ("0–3 岁人口", "children 0–3"),
+          "pop_60_plus": ("60 岁以上人口", "people 60+"), "households": ("户数", "households")}
+FIELDS = {"walking_limit_m": ("步行距离上限 (m)", "walking limit (m)"),
+          "demand_rate": ("需求标准", "demand rate"), "weight": ("优先权重", "priority weight"),
+          "cost_multiplier": ("成本系数", "cost multiplier"),
+          "cost_per_m2": ("单位造价 (元/m²)", "cost per m² (CNY)"),
+          "fitout_cost_per_unit": ("单位设备配置费", "fit-out per unit"),
+          "enabled": ("启用", "enabled")}
+PARAMS = {"model.budget": ("投资预算 (元)", "capital budget (CNY)"),
+          "distance.detour_factor": ("绕行系数", "detour factor")}
+
+
+def param_label(key: str, labels: dict[str, str] | None = None, lang: str = "zh") -> str:
+    """A swept scenario key in words: ``functions.childcare.walking_limit_m`` ->
+    "婴幼儿托位(托育) 步行距离上限 (m)"; unknown keys are shown as they are."""
+    if key in PARAMS:
+        return pick(PARAMS, key, lang)
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "functions" and parts[2] in FIELDS:
+        return f"{function_label(parts[1], labels, lang)} {pick(FIELDS, parts[2], lang)}"
+    if len(parts) == 3 and parts[0] == "channels" and parts[2] in FIELDS:
+        return f"{channel_label(parts[1], lang)} {pick(FIELDS, parts[2], lang)}"
+    if len(parts) == 2 and parts[0] == "demand_growth":
+        return f"{pick(GROUPS, parts[1], lang)} {'增长系数' if lang == 'zh' else 'growth'}"
+    return key

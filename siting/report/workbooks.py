@@ -28,7 +28,7 @@ from siting.report.folder import PlanFolder, read_csv
 
 FORMATS = {
     "text": "@", "int": "#,##0", "num": "#,##0.0", "num2": "#,##0.00", "wan": "#,##0.0",
-    "pct": "0.0%", "m2": "#,##0", "coord": "0.000000", "general": "General",
+    "pct": "0.0%", "m2": "#,##0", "coord": "0.000000", "year": "0", "general": "General",
 }
 """Number format per column kind. ``wan`` columns hold 万元 (yuan / 10,000), ``pct`` shares
 0-1 shown as %."""
@@ -127,8 +127,10 @@ def displayed(df: pd.DataFrame, lang: str, labels=None, units=None,
         elif c.startswith(("units_", "served_", "demand", "served")) or c in (
                 "distance_m", "required", "achieved", "missing"):
             kinds.setdefault(c, "num")
+        elif c in ("year", "start_year", "open_year"):
+            kinds.setdefault(c, "year")
         elif c in ("n_sites", "households", "population", "n_functions", "lead_time_months",
-                   "n_shortfalls", "n_scenarios", "runs", "year", "start_year", "open_year") \
+                   "n_shortfalls", "n_scenarios", "runs") \
                 or c.startswith(("sites_", "households_within_")):
             kinds.setdefault(c, "int")
     codes = {"channel": text.CHANNELS, "kind": text.KINDS, "ownership": text.OWNERSHIPS,
@@ -207,7 +209,8 @@ def register_table(plan: PlanFolder, lang: str) -> pd.DataFrame:
         content = (f"{ch} {float(r['used_area_m2']):,.0f} m²" + ("；" if zh else "; ")
                    + ("、" if zh else ", ").join(parts))
         if "start_year" in r and r.get("start_year") == r.get("start_year"):
-            years = f"{int(r['start_year'])}–{int(r['open_year'])}"
+            a, b = int(r["start_year"]), int(r["open_year"])
+            years = f"{a}" if a == b else f"{a}–{b}"
         else:
             m = int(round(float(r["lead_time_months"])))
             years = f"工期约 {m} 个月" if zh else f"about {m} months"
@@ -278,6 +281,8 @@ def sheet_assignments(plan: PlanFolder, lang: str) -> Sheet:
 
 def sheet_zones(plan: PlanFolder, lang: str) -> Sheet:
     z = plan.zones.drop(columns=[c for c in ("lon", "lat") if c in plan.zones])
+    cov = [f"coverage_{f}" for f in plan.functions if f"coverage_{f}" in z]
+    z = z[[c for c in z.columns if c not in cov] + cov]  # functions in catalogue order
     return _named(displayed(z, lang, plan.labels, plan.units), "sheet_zones", lang)
 
 
