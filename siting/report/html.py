@@ -507,7 +507,8 @@ def section_functions(r: Report) -> Section | None:
     p = r.plan
     if p is None:
         return None
-    zl = p.zones_long.assign(street=p.zones_long["street"].fillna("—").astype(str))
+    zl = p.zones_long.assign(street=[v if isinstance(v, str) and v else "—"
+                                     for v in p.zones_long["street"]])
     g = zl.groupby(["function", "street"])[["served", "demand"]].sum().reset_index()
     g["coverage"] = np.where(g["demand"] > 0, g["served"] / g["demand"].where(g["demand"] > 0),
                              np.nan)
