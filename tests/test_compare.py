@@ -96,20 +96,6 @@ def test_site_stability(compared):
     assert table.loc["base", "spaces_in_all"] == len(base & cheap)
 
 
-def test_cache_reused_then_invalidated_by_input_change(compared, capsys):
-    scen, out = compared
-    run_comparison(scen, ["base", "cheap"], out, force=True)   # replaces the 4-scenario one
-    printed = capsys.readouterr().out
-    assert printed.startswith("replacing the comparison in 4 scenario(s)")
-    assert printed.count("(reused)") == 2
-    spaces = scen.parent / "data" / "demo" / "spaces.csv"
-    df = pd.read_csv(spaces, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    df.loc[0, "floor_area_m2"] = str(float(df.loc[0, "floor_area_m2"]) + 1)
-    df.to_csv(spaces, index=False, encoding="utf-8-sig")
-    run_comparison(scen, ["cheap"], out, force=True)
-    assert "(reused)" not in capsys.readouterr().out
-
-
 def test_summary_names_the_spaces_added_and_dropped(compared):
     _, out = compared
     table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig").set_index("scenario")
@@ -122,3 +108,17 @@ def test_summary_names_the_spaces_added_and_dropped(compared):
     assert base - cheap  # the cheaper plan drops spaces
     for sid in sorted(base - cheap)[:12]:
         assert f"{sid} {names[sid]}" in line.split("Drops", 1)[1]
+
+
+def test_cache_reused_then_invalidated_by_input_change(compared, capsys):
+    scen, out = compared
+    run_comparison(scen, ["base", "cheap"], out, force=True)   # replaces the 4-scenario one
+    printed = capsys.readouterr().out
+    assert printed.startswith("replacing the comparison in 4 scenario(s)")
+    assert printed.count("(reused)") == 2
+    spaces = scen.parent / "data" / "demo" / "spaces.csv"
+    df = pd.read_csv(spaces, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    df.loc[0, "floor_area_m2"] = str(float(df.loc[0, "floor_area_m2"]) + 1)
+    df.to_csv(spaces, index=False, encoding="utf-8-sig")
+    run_comparison(scen, ["cheap"], out, force=True)
+    assert "(reused)" not in capsys.readouterr().out

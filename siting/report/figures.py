@@ -181,6 +181,10 @@ def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
                                              zorder=4))
             handles.append(Patch(facecolor="white", edgecolor=SHORTFALL, hatch="////",
                                  label=f"{text.t('not_met', lang)} ({len(short)})"))
+        wide = plan.wide_shortfalls()
+        if wide:
+            handles.append(Patch(facecolor="none", edgecolor="none",
+                                 label=text.t("wide_not_met", lang, n=len(wide))))
         c = frame.candidates
         if c is not None and len(c):
             ax.scatter(c["x"], c["y"], marker="x", s=14, c="#8c8c8c", lw=0.8, zorder=5)
@@ -237,7 +241,7 @@ def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
                   fontsize=8, framealpha=0.9)
         cb = fig.colorbar(pc, ax=ax, shrink=0.55, pad=0.01)
         cb.set_label(text.t("weighted_cov_axis", lang))
-        cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=None))
     return fig
 
 
@@ -348,7 +352,7 @@ def scenario_maps(plan_dirs: dict[str, Path], lang: str = "zh"):
             cb = fig.colorbar(pc, cax=cax)
             cb.set_label(text.t("weighted_cov_axis", lang), fontsize=8)
             cb.ax.yaxis.set_major_formatter(
-                matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+                matplotlib.ticker.PercentFormatter(1.0, decimals=None))
     return fig
 
 

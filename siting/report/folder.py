@@ -185,17 +185,22 @@ class PlanFolder:
         return names
 
     def shortfall_zone_ids(self) -> list[str]:
-        """Communities concerned by a standard missed (a street's marks all its communities)."""
+        """Communities concerned by a community or street standard missed (a street's marks
+        all its communities). City-wide and yearly shortfalls concern no place in particular:
+        see :meth:`wide_shortfalls`."""
         out: list[str] = []
         for s in self.summary.get("shortfalls", []):
             if s["level"] == "community":
                 out.append(str(s["group"]))
             elif s["level"] == "street":
                 out += list(self.zones.loc[self.zones["street"].astype(str) == s["group"],
-                                           "zone_id"])
-            else:
-                out += list(self.zones["zone_id"])
+                                           "zone_id"].astype(str))
         return list(dict.fromkeys(out))
+
+    def wide_shortfalls(self) -> list[dict]:
+        """Standards missed for the whole city (or a year), not for a place."""
+        return [s for s in self.summary.get("shortfalls", [])
+                if s["level"] not in ("community", "street")]
 
 
 def plan_dirs_of(folder: Path, table: pd.DataFrame) -> dict[str, Path]:

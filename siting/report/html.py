@@ -302,6 +302,9 @@ def plan_map_figure(r: Report, plan: PlanFolder, frame: MapFrame) -> go.Figure:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": SHORTFALL,
                                                                   "width": 2.6},
                                  hoverinfo="skip", name=f"{r.t('not_met')} ({len(short)})"))
+    if plan.wide_shortfalls():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": "white"},
+                                 name=r.t("wide_not_met", n=len(plan.wide_shortfalls()))))
     c = frame.candidates
     if c is not None and len(c):
         fig.add_trace(go.Scatter(

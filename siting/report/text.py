@@ -100,6 +100,8 @@ WORDS: dict[str, tuple[str, str]] = {
                   "{scenario}: {n} spaces, {capex} (10k CNY), weighted coverage {cov}"),
     "weighted_cov_axis": ("社区加权覆盖率 (%)", "weighted coverage of a community (%)"),
     "not_met": ("标准未达标社区", "community missing a standard"),
+    "wide_not_met": ("另有全市层面未达标 {n} 项 (见未达标表)",
+                     "{n} city-wide standard(s) missed (see table)"),
     "candidate": ("未选候选空间", "candidate not chosen"),
     "pinned": ("已定项目（锁定/申报）", "decided beforehand (pin, proposal)"),
     "existing": ("现有设施", "existing facility"),
