@@ -28,7 +28,7 @@ def plan_dir(tmp_path_factory) -> Path:
 
 def test_every_export_written(plan_dir):
     for name in ("sites.csv", "assignments.csv", "zones.csv", "summary.json", "plan.xlsx",
-                 "plan.gpkg", "map.png"):
+                 "plan.gpkg", "map.png", "report.html"):
         assert (plan_dir / name).stat().st_size > 0, name
     assert not list(plan_dir.glob(".tmp-*")), "temporary folder left behind"
     for name in ("sites.csv", "assignments.csv", "zones.csv"):
@@ -187,8 +187,10 @@ def test_rerun_without_map_removes_stale_map(plan_dir, tmp_path):
     (work / "cache_key.txt").write_text("a comparison's key\n", encoding="utf-8")
     assert main(["run", str(ROOT / "scenarios" / "base.yaml"), "--out", str(work),
                  "--set", "model.budget=2e7", "--set", "solver.mip_rel_gap=0.01",
-                 "--no-map"]) == 0
+                 "--no-map", "--no-report"]) == 0
     assert not (work / "map.png").exists()
+    assert not (work / "report.html").exists()  # an older plan's report is not left behind
+    assert (work / "plan.xlsx").is_file()
     assert not (work / "cache_key.txt").exists()  # compare must not reuse this folder
     assert verify_plan(work) == []
 

@@ -28,10 +28,9 @@ MAX_REPORT_BYTES = 10_000_000
 def folders(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("report")
     scen = write_tiny(root)
-    plan = root / "plan"
-    assert main(["run", str(scen / "tiny.yaml"), "--out", str(plan)]) == 0
     cmp = root / "cmp"
     assert main(["compare", "--scenarios", str(scen), "--out", str(cmp)]) == 0
+    plan = cmp / "tiny"  # a plan folder with its workbook, map and report
     (root / "sweep.yaml").write_text(
         f"base: {scen / 'tiny.yaml'}\nparameters:\n  model.budget: {{values: [3e6, 6e6, 9e6]}}\n",
         encoding="utf-8")
@@ -147,6 +146,18 @@ def test_plan_workbook_formats_names_and_register(folders):
     assert total == pytest.approx(s["total_capex"] / 1e4)
     content = reg.cell(row=2, column=rh.index("建设内容及规模") + 1).value
     assert "m²" in content and any(ch in content for ch in ("补改", "转型", "划转", "配建"))
+
+
+def test_workbook_in_english(folders, tmp_path):
+    from siting.report import plan_outputs
+
+    plan = tmp_path / "plan"
+    shutil.copytree(folders["plan"], plan)
+    plan_outputs(plan, "en", make_map=False, report=False)
+    wb = openpyxl.load_workbook(plan / "plan.xlsx")
+    assert wb.sheetnames[:3] == ["overview", "register", "sites"]
+    head = [c.value for c in wb["sites"][1]]
+    assert head[:2] == ["Space ID", "Space name"] and "Capital cost (10k CNY)" in head
 
 
 def test_comparison_workbook_has_one_table_per_sheet(folders):
