@@ -36,7 +36,9 @@ def write_tiny(folder: Path) -> Path:
     sp[sp["street"] == street].to_csv(folder / "spaces.csv", index=False, encoding="utf-8-sig")
     scen = folder / "scenarios"
     scen.mkdir(exist_ok=True)
-    funcs = pd.read_csv(ROOT / "data" / "functions.csv", encoding="utf-8-sig")["function"]
+    from siting import catalogues
+
+    funcs = pd.read_csv(catalogues.path("functions.csv"), encoding="utf-8-sig")["function"]
     off = ", ".join(f"{f}: {{enabled: false}}" for f in funcs if f not in KEEP)
     (scen / "tiny.yaml").write_text(TINY.format(base=ROOT / "scenarios" / "base.yaml",
                                                 folder=folder, network=demo / "streets.gpkg",

@@ -273,6 +273,18 @@ def test_plan_report_in_browser(browser, folders):
         "Plotly.update(gd, gd.layout.updatemenus[0].buttons[1].args[0]);")
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert browser.execute_script(COUNT_SITE_MARKERS) == {"map_fig:": n_sites}
+    # clicking a site draws a line to each community it serves
+    served, lines = browser.execute_script("""
+        var gd = document.getElementById('map_fig');
+        var d = gd._fullData.filter(function (t) { return t.meta && t.meta.role === 'site'; })[0];
+        gd.emit('plotly_click', {points: [{data: d, x: d.x[0], y: d.y[0],
+                                           customdata: d.customdata[0]}]});  // as a click
+        return [d.customdata[0].length / 2,
+                gd.layout.shapes.filter(function (s) { return s.name === 'served'; }).length];
+    """)
+    assert served >= 1 and lines == served
+    shot = folders["plan"] / "report_click.png"
+    browser.find_element("id", "map_fig").screenshot(str(shot))
 
 
 def test_comparison_and_sweep_reports_in_browser(browser, folders):

@@ -222,6 +222,19 @@ bar();})();
 """
 
 
+SERVED_LINES_JS = """
+(function(){var gd=document.getElementById('{plot_id}');
+gd.on('plotly_click',function(e){var p=e&&e.points&&e.points[0];
+ var keep=(gd.layout.shapes||[]).filter(function(s){return s.name!=='served';});
+ if(!p||!p.data.meta||p.data.meta.role!=='site'){Plotly.relayout(gd,{shapes:keep});return;}
+ var c=p.customdata||[],add=[];
+ for(var i=0;i+1<c.length;i+=2){add.push({type:'line',name:'served',x0:p.x,y0:p.y,x1:c[i],
+  y1:c[i+1],layer:'above',line:{color:'#d95f02',width:1.6}});}
+ Plotly.relayout(gd,{shapes:keep.concat(add)});});})();
+"""
+"""Clicking a site draws a line to every community it serves (clicking elsewhere clears)."""
+
+
 def _ring_xy(geoms) -> tuple[list, list]:
     xs, ys = [], []
     for g in geoms:
@@ -325,6 +338,8 @@ def plan_map_figure(r: Report, plan: PlanFolder, frame: MapFrame) -> go.Figure:
                        zip(e["facility_id"], e["name"], e["function"], e["capacity"])],
             hoverinfo="text"))
     serves = _served_by_site(plan)
+    zxy = dict(zip(z["zone_id"], zip(z["x"].round(1), z["y"].round(1))))
+    served_ids = _served_ids(plan)
     s = frame.sites
     for ch, (colour, symbol) in CHANNEL_STYLE.items():
         sel = s[s["channel"] == ch]
@@ -339,6 +354,8 @@ def plan_map_figure(r: Report, plan: PlanFolder, frame: MapFrame) -> go.Figure:
                 sel["used_area_m2"].astype(float).clip(0)) * 0.7).round(1).tolist(),
                 "line": {"width": 1, "color": "black"}},
             hovertext=[_site_hover(r, plan, row, serves) for _, row in sel.iterrows()],
+            customdata=[[float(v) for zid in served_ids.get(sid, []) if zid in zxy
+                         for v in zxy[zid]] for sid in sel["space_id"].astype(str)],
             hoverinfo="text"))
     always = list(range(start, len(fig.data)))
     buttons = []
@@ -367,14 +384,18 @@ def plan_map_figure(r: Report, plan: PlanFolder, frame: MapFrame) -> go.Figure:
     return fig
 
 
-def _served_by_site(plan: PlanFolder) -> dict[str, list[str]]:
+def _served_ids(plan: PlanFolder) -> dict[str, list[str]]:
+    """Site id -> the communities (ids) it serves, in assignment order."""
     a = plan.assignments
     a = a[a["served"].astype(float) > 1e-6]
+    return {str(sid): list(dict.fromkeys(zids.astype(str)))
+            for sid, zids in a.groupby("site_id")["zone_id"]}
+
+
+def _served_by_site(plan: PlanFolder) -> dict[str, list[str]]:
+    """Site id -> the names of the communities it serves."""
     names = dict(zip(plan.zones["zone_id"].astype(str), plan.zones["zone_name"]))
-    out: dict[str, list[str]] = {}
-    for sid, zids in a.groupby("site_id")["zone_id"]:
-        out[str(sid)] = [names.get(z, z) for z in dict.fromkeys(zids.astype(str))]
-    return out
+    return {s: [names.get(z, z) for z in ids] for s, ids in _served_ids(plan).items()}
 
 
 def _site_hover(r: Report, plan: PlanFolder, row, serves) -> str:
@@ -469,14 +490,16 @@ def section_map(r: Report) -> Section | None:
         return None
     frame = map_frame(p)
     fig = plan_map_figure(r, p, frame)
-    note = para(r.w("滚轮缩放、拖动平移；悬停或点击选址可查看名称、实施方式、面积、"
-                    "功能规模、投资和服务社区。社区以泰森多边形表示，按所选功能的覆盖率着色；粗线为街道范围。",
-                    "Scroll to zoom, drag to pan; hover or click a site for its name, channel, "
-                    "area, functions, capex and the communities it serves. Communities are "
+    note = para(r.w("滚轮缩放、拖动平移；悬停在选址上可查看名称、实施方式、面积、"
+                    "功能规模、投资和服务社区，点击选址则连线显示其服务的社区。社区以泰森多边形表示，按所选功能的覆盖率着色；粗线为街道范围。",
+                    "Scroll to zoom, drag to pan; hover a site for its name, channel, "
+                    "area, functions, capex and the communities it serves; click it to draw "
+                    "lines to them. Communities are "
                     "their Voronoi cells, shaded by coverage of the chosen function; thick "
                     "lines are streets."))
     return Section("map", r.w("方案地图", "Map"),
-                   note + figure_html(r, fig, height=720, post_script=SCALE_BAR_JS,
+                   note + figure_html(r, fig, height=720,
+                                      post_script=SCALE_BAR_JS + SERVED_LINES_JS,
                                       div_id="map_fig"))
 
 
