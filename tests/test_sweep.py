@@ -105,7 +105,7 @@ def ladder(tmp_path_factory):
     spec = sweep_file(folder, folder / "quick.yaml",
                       "parameters:\n  model.budget: {range: [5e6, 3e7], steps: 6}\n")
     table = run_sweep(spec, folder / "out", workers=0, progress=False)
-    sweep_outputs(folder / "out")
+    sweep_outputs(folder / "out", report=False)  # the report is tested in test_report.py
     return spec, folder / "out", table
 
 
@@ -264,6 +264,9 @@ def test_oat_tornado_and_sobol_outputs(tmp_path, quick):
     assert set(w.index) == {"model.budget", "functions.childcare.walking_limit_m"}
     assert w.loc["model.budget", "ST"] > 0  # money moves coverage
     assert (tmp_path / "sobol" / "sobol.png").stat().st_size > 5_000
+    for folder, title in (("oat", "单因素敏感性"), ("sobol", "Sobol 敏感性指数")):
+        page = (tmp_path / folder / "report.html").read_text(encoding="utf-8")
+        assert title in page and "section-error" not in page
 
 
 @pytest.mark.parametrize(("name", "runs"), [("budget", 200), ("demand", 42), ("joint", 80),

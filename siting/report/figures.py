@@ -385,9 +385,9 @@ def pareto_chart(table: pd.DataFrame, labels: dict[str, str], lang: str = "zh",
     b = ok[budget_key].astype(float).to_numpy() / 1e4
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 5))
-        cmap = plt.get_cmap("tab20")
+        cmap = plt.get_cmap("tab10")
         for n, c in enumerate(c for c in ok.columns if c.startswith("coverage_")):
-            ax.plot(b, 100 * ok[c].astype(float), lw=1.0, alpha=0.8, color=cmap(n % 20),
+            ax.plot(b, 100 * ok[c].astype(float), lw=1.0, alpha=0.8, color=cmap(n % 10),
                     label=text.function_label(c[len("coverage_"):], labels, lang))
         front = 100 * ok["weighted_coverage"].astype(float).cummax().to_numpy()
         ax.scatter(b, 100 * ok["weighted_coverage"].astype(float), s=8, c="black", alpha=0.4)
