@@ -177,6 +177,10 @@ def cmd_alternatives(args: argparse.Namespace) -> int:
     out = write_alternatives(res, args.out)
     if not args.no_map:
         alternatives_outputs(out, args.lang)
+    if not args.no_report:
+        from siting.report import write_report
+
+        write_report(out, args.lang)
     print(summary_text(res))
     print(f"wrote {out}")
     return 0
