@@ -180,6 +180,7 @@ class Generator:
         self.penalty_star = float(pyo.value(m.standards_penalty + m.phasing_penalty))
         self._record(plan, "optimum", {"status": plan.summary["status"],
                                        "gap": plan.summary["mip_gap"]})
+        self._optimum_values = [(v, v.value) for v in m.component_data_objects(pyo.Var)]
         self._add_rows_and_objective()
         self.solver = new_solver()  # holds the alternatives' model (other objective, rows)
         self._flip = SiteFlipper(built, self.solver, self.options)
@@ -245,8 +246,8 @@ class Generator:
         return plan
 
     def _different_start(self, w: dict[str, float]) -> None:
-        """A starting plan for the next alternative (max coverage): from the last plan found,
-        drop its sites nearest earlier plans one at a time (least coverage lost per unit of
+        """A starting plan for the next alternative (max coverage): from the optimum, drop
+        its sites nearest earlier plans one at a time (least coverage lost per unit of
         overlap first), re-spending the money greedily on spaces away from every earlier plan,
         and keep each drop that stays within the slack. Leaves the values on the model (the
         solver checks them before using them as a start); every bound is restored."""
@@ -258,6 +259,8 @@ class Generator:
             return
         weight = self.data.functions["weight"].astype(float).to_dict()
         keep, frozen = self._flip.pinned, self._flip.props
+        for v, x in self._optimum_values:  # from the optimum: the most room in the slack
+            v.set_value(x, skip_validation=True)
         bounds = {o: m.build[o].ub for o in idx.options}
         plan_sites = _sites(built)
         variables = list(m.component_data_objects(pyo.Var))
@@ -310,7 +313,10 @@ class Generator:
             counts[list(q)] += 1
         n = len(self.site_sets)
         flip = SiteFlipper(built, self.solver, self.options.update(time_limit_s=time_limit_s))
-        flip.remember_base()  # the last plan found: every re-solve starts from it
+        for v, x in self._optimum_values:  # every re-solve starts from the optimum (the
+            v.set_value(x, skip_validation=True)  # plan farthest inside the slack)
+        flip.remember_base()
+        walk = float(data.functions["walking_limit_m"].max())
         h = self.solver.highs
         rows = []
         for j in data.spaces.index:
@@ -326,10 +332,21 @@ class Generator:
                 t0 = time.perf_counter()
                 with flip.closed(j):
                     flip.start_closed(j, integer_only=False)
-                    if self.solver.values_feasible():
-                        evidence = "the optimum without it, money re-spent, is within the slack"
+                    witness = self.solver.values_feasible()
+                    h.setOptionValue("mip_max_improving_sols", 1)  # any plan will do
+                    try:
+                        for radius in (-1.0, 2.0 * walk):  # the same sites (an LP), then
+                            if witness:                   # the plan re-optimised near j
+                                break
+                            flip.start_closed(j)
+                            with flip.local(j, radius):
+                                witness = flip.solve().has_solution
+                    finally:
+                        h.setOptionValue("mip_max_improving_sols", 2147483647)
+                    if witness:
+                        evidence = "the optimum without it, re-optimised, is within the slack"
                     else:  # integers only: HiGHS completes the flows by an LP first
-                        self.solver.clear_continuous()
+                        flip.start_closed(j)
                         h.setOptionValue("mip_max_improving_sols", 1)
                         try:
                             res = flip.solve()
