@@ -73,6 +73,8 @@ def main() -> None:
     ap.add_argument("--rebuild-sample", type=int, default=5)
     ap.add_argument("--time-limit", type=float, default=None,
                     help="seconds per re-solve (default: the scenario's; small: 20)")
+    ap.add_argument("--prove", action="store_true", help="whole-model re-solve where the "
+                    "local one is not proven")
     ap.add_argument("--sites", type=int, default=None,
                     help="explain only the first N chosen sites (default: all)")
     args = ap.parse_args()
@@ -82,7 +84,7 @@ def main() -> None:
     limit = args.time_limit or (scen.solver.time_limit_s if args.size == "demo" else 20.0)
     t0 = time.perf_counter()
     table, meta = site_values(data, scen, args.candidates, workers=args.workers,
-                              resolve_time_limit_s=limit, sites=args.sites)
+                              resolve_time_limit_s=limit, sites=args.sites, prove=args.prove)
     total = time.perf_counter() - t0
     jobs = len(table)
     per = meta["resolve_seconds"] * args.workers / max(jobs, 1)

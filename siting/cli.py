@@ -146,7 +146,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     print(f"explain {args.dir}: solving the plan again, then once per site …", flush=True)
     table, meta, path = explain_folder(args.dir, candidates=args.candidates,
                                        workers=args.workers,
-                                       resolve_time_limit_s=args.time_limit, progress=progress)
+                                       resolve_time_limit_s=args.time_limit, progress=progress,
+                                       prove=args.prove)
     print()
     for line in print_site_values(table, meta, top=args.top):
         print(line)
@@ -291,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes sharing the re-solves (default 2; 1 = this one only)")
     e.add_argument("--time-limit", type=float, default=None,
                    help="seconds per whole-model re-solve (default: min(scenario's, 20))")
+    e.add_argument("--prove", action="store_true",
+                   help="give the whole-model re-solve up to --time-limit where the local "
+                        "re-solve is not proven (default: 3 s, then its interval)")
     e.set_defaults(func=cmd_explain)
 
     a = sub.add_parser("alternatives", help="near-optimal plans as different as possible")

@@ -16,7 +16,8 @@ bounds it; the plan is then re-optimised *locally* — every integer decision fi
 in the plan except at the spaces within twice the largest walking limit of the changed one, a
 small MIP —, and when that plan is within the gap asked for of the LP bound it is proven
 optimal (``method: local+lp``). Otherwise the whole model is re-solved from it (``method:
-full``), within ``--time-limit``.
+full``) for a few seconds (``--prove``: up to ``--time-limit``), and a value it does not prove
+keeps the interval of its bounds (status ``time_limit``, not exact).
 
 Values are intervals: the plan's objective is only known within its gap, and so is each
 re-solve's, so the loss from closing a site lies between (plan objective - re-solve bound)
@@ -56,6 +57,9 @@ TOL = 1e-6
 LOCAL_RADIUS_FACTOR = 2.0
 """The local re-solve frees the spaces within this many times the largest walking limit of
 the changed space (the sites whose service areas can overlap with its neighbours')."""
+QUICK_PROOF_S = 3.0
+"""Seconds the whole model gets when the local re-solve is not proven (``--prove``: the full
+re-solve time limit)."""
 RESOLVE_TIME_LIMIT_S = 20.0
 """Default limit of one whole-model re-solve (when the local one is not proven)."""
 
@@ -279,8 +283,10 @@ class SiteFlipper:
         if integer_only:
             self.solver.clear_continuous()
 
-    def solve(self) -> SolveResult:
-        return self.solver.solve(self.built, self.options, warm_start=True)
+    def solve(self, time_limit_s: float | None = None) -> SolveResult:
+        opts = self.options if time_limit_s is None else self.options.update(
+            time_limit_s=min(time_limit_s, self.options.time_limit_s))
+        return self.solver.solve(self.built, opts, warm_start=True)
 
 
 def _zero_space(built: BuiltModel, j: str) -> None:
@@ -348,7 +354,7 @@ def candidate_screen(built: BuiltModel, chosen: set[str], n: int) -> list[str]:
 
 def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
                 workers: int = 1, resolve_time_limit_s: float | None = None,
-                sites: list[str] | int | None = None, progress=None
+                sites: list[str] | int | None = None, progress=None, prove: bool = False
                 ) -> tuple[pd.DataFrame, dict]:
     """Solve the scenario once, then close each chosen site (or each of ``sites``, or the
     first ``sites`` of them) and force
@@ -396,9 +402,9 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
     values = [v.value for v in m.component_data_objects(pyo.Var)]
     if workers > 1 and len(jobs) > 1:
         outcomes = _run_parallel(data, scenario, opts, values, jobs, workers, built, solver,
-                                 progress)
+                                 progress, prove)
     else:
-        outcomes = _run_jobs(built, solver, opts, jobs, progress)
+        outcomes = _run_jobs(built, solver, opts, jobs, progress, prove=prove)
     t_resolve = time.perf_counter() - t1
     maximise = maximising(built)
     found = [o.objective for o, _, _ in outcomes.values() if o.objective is not None]
@@ -414,7 +420,7 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
             "capex": base.capex, "n_sites": len(base.sites), "n_explained": len(chosen),
             "n_candidates": len(cands), "base_seconds": round(t_base, 3),
             "resolve_seconds": round(t_resolve, 3), "workers": workers,
-            "resolve_time_limit_s": opts.time_limit_s,
+            "resolve_time_limit_s": opts.time_limit_s, "prove": prove,
             "mip_rel_gap": scenario.solver.mip_rel_gap,
             "method": "re-solve of the held HiGHS model per site (bounds changed, warm start "
                       "repaired)"}
@@ -427,13 +433,15 @@ def _wsum(built: BuiltModel) -> float:
     return float(built.data.functions["weight"].sum())
 
 
-def _run_jobs(built: BuiltModel, solver: Solver, opts, jobs, progress=None) -> dict:
+def _run_jobs(built: BuiltModel, solver: Solver, opts, jobs, progress=None,
+              prove: bool = False) -> dict:
     """Close or force each job's space in turn; {(space, role): (outcome, channel, s)}.
 
     Each job first bounds the change by the LP relaxation (warm, a second HiGHS instance),
     then solves the small MIP with the plan fixed away from the space (``local``); if that
-    plan is proven within the gap of the LP bound, it is the answer (exact), otherwise the
-    whole model is re-solved from it."""
+    plan is proven within the gap of the LP bound, it is the answer (exact); otherwise the
+    whole model is re-solved from it, for :data:`QUICK_PROOF_S` seconds (``prove``: up to the
+    re-solve time limit), and the value is exact only if that proves it."""
     flip = SiteFlipper(built, solver, opts)
     flip.remember_base()
     flip.use_lp()
@@ -452,8 +460,8 @@ def _run_jobs(built: BuiltModel, solver: Solver, opts, jobs, progress=None) -> d
             if res.has_solution and lp is not None and _within(got.objective, lp, opts):
                 got = replace(got, status="optimal", bound=lp,
                               gap=relative_gap(got.objective, lp), method="local+lp")
-            else:  # not proven: the whole model, from the local plan
-                res = flip.solve()
+            else:  # not proven: the whole model, from the local plan (briefly unless prove)
+                res = flip.solve(None if prove else QUICK_PROOF_S)
                 got = measure(built, res, wsum)
                 if lp is not None and got.bound is not None:
                     tighter = min(got.bound, lp) if maximising(built) else max(got.bound, lp)
@@ -475,18 +483,19 @@ def _within(obj: float | None, bound: float, opts) -> bool:
             or abs(bound - obj) / max(abs(obj), 1e-9) <= opts.mip_rel_gap)
 
 
-def _worker(data: ProblemData, scenario: Scenario, opts, values: list, jobs) -> dict:
+def _worker(data: ProblemData, scenario: Scenario, opts, values: list, jobs,
+            prove: bool = False) -> dict:
     """One process's share: build the same model, put the plan on it, run the jobs."""
     built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
     for v, x in zip(built.model.component_data_objects(pyo.Var), values):
         v.set_value(x, skip_validation=True)
     solver = new_solver()
     solver.load(built)
-    return _run_jobs(built, solver, opts, jobs)
+    return _run_jobs(built, solver, opts, jobs, prove=prove)
 
 
-def _run_parallel(data, scenario, opts, values, jobs, workers, built, solver, progress
-                  ) -> dict:
+def _run_parallel(data, scenario, opts, values, jobs, workers, built, solver, progress,
+                  prove: bool = False) -> dict:
     """Jobs shared round-robin among ``workers - 1`` spawned processes and this one."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -495,9 +504,9 @@ def _run_parallel(data, scenario, opts, values, jobs, workers, built, solver, pr
     out: dict = {}
     ctx = mp.get_context("spawn")  # HiGHS holds threads: never fork a process using it
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_worker, data, scenario, opts, values, share)
+        futures = [pool.submit(_worker, data, scenario, opts, values, share, prove)
                    for share in shares[1:] if share]
-        out.update(_run_jobs(built, solver, opts, shares[0], progress))
+        out.update(_run_jobs(built, solver, opts, shares[0], progress, prove=prove))
         for f in futures:
             out.update(f.result())
     return out
@@ -565,8 +574,8 @@ def _r(x):
 
 
 def explain_folder(folder: str | Path, candidates: int = 20, workers: int = 1,
-                   resolve_time_limit_s: float | None = None, progress=None
-                   ) -> tuple[pd.DataFrame, dict, Path]:
+                   resolve_time_limit_s: float | None = None, progress=None,
+                   prove: bool = False) -> tuple[pd.DataFrame, dict, Path]:
     """Re-read the plan in ``folder`` (its scenario and inputs), compute the site values and
     write ``site_values.csv`` (and ``site_values.json``) into it."""
     import json
@@ -593,7 +602,8 @@ def explain_folder(folder: str | Path, candidates: int = 20, workers: int = 1,
                         f"({', '.join(changed)}); run the scenario again first")
     data = prepare(load_inputs(scenario), scenario)
     table, meta = site_values(data, scenario, candidates, workers=workers,
-                              resolve_time_limit_s=resolve_time_limit_s, progress=progress)
+                              resolve_time_limit_s=resolve_time_limit_s, progress=progress,
+                              prove=prove)
     plan_obj = summary.get("objective")
     if plan_obj is not None and meta["objective"] is not None and abs(
             plan_obj - meta["objective"]) > max(scenario.solver.mip_rel_gap, 1e-6) * max(
