@@ -523,11 +523,16 @@ def summary_text(res: AlternativesResult) -> str:
             lines.append("No site is in every near-optimal plan. "
                          "没有一处空间出现在所有近优方案中。")
         lines.append("")
+        fn = res.plans[0].data.functions if res.plans else None
+        zh_name = (fn["label_zh"].to_dict() if fn is not None and "label_zh" in fn.columns
+                   else {})
         for item in meta["interchangeable"][:12]:
-            lines.append(f"- The {item['function']} sites in {item['street']} are "
-                         f"interchangeable ({', '.join(item['sites'])}: about the same units "
-                         f"in every plan, from different sites). {item['street']}的"
-                         f"{item['function']}设施可以互换。")
+            f = item["function"]
+            lines.append(f"- The {f} sites in {item['street']} are interchangeable "
+                         f"({', '.join(item['sites'])}: about the same units in every plan, "
+                         f"from different sites). {item['street']}的"
+                         f"{zh_name.get(f, f) if isinstance(zh_name.get(f), str) else f}"
+                         "设施可以互换。")
     return "\n".join(lines) + "\n"
 
 

@@ -65,6 +65,7 @@ def test_run_then_explain(city):
     assert set(values.loc[values["role"] == "chosen", "space_id"]) == chosen
     assert values["exact"].all() and (values["objective_loss"] >= 0).all()
     assert "空间价值" in openpyxl.load_workbook(out / "plan.xlsx").sheetnames
+    assert 'id="site_values"' in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_alternatives_pass_the_verifier(city):
@@ -81,6 +82,7 @@ def test_alternatives_pass_the_verifier(city):
     assert (out / "alternatives_map.png").stat().st_size > 10_000
     assert {"方案", "空间", "必要性"} <= set(openpyxl.load_workbook(
         out / "alternatives.xlsx").sheetnames)
+    assert 'id="alternatives_summary"' in (out / "report.html").read_text(encoding="utf-8")
     text = (out / "summary.md").read_text(encoding="utf-8")
     assert "near-optimal plan" in text and "近优方案" in text
     # the verifier recomputes the slack: a plan below it is a violation

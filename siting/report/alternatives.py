@@ -97,8 +97,8 @@ def alternatives_figure(folder: str | Path, lang: str = "zh"):
 
 
 def alternatives_outputs(folder: str | Path, lang: str = "zh") -> Path:
-    """Workbook and map of every plan folder, then ``alternatives.xlsx`` and
-    ``alternatives_map.png``."""
+    """Workbook, map and report of every plan folder, then ``alternatives.xlsx``,
+    ``alternatives_map.png`` and ``report.html``."""
     from siting.report import plan_outputs
 
     folder = Path(folder)
@@ -113,4 +113,7 @@ def alternatives_outputs(folder: str | Path, lang: str = "zh") -> Path:
     tmp = folder / "alternatives_map.tmp.png"
     save(alternatives_figure(folder, lang), tmp)
     tmp.replace(folder / "alternatives_map.png")
+    from siting.report import write_report
+
+    write_report(folder, lang)  # report.html: the alternatives in words, table, map
     return folder

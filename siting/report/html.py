@@ -1075,3 +1075,13 @@ def render(folder: str | Path, lang: str = "zh") -> str:
 
 def dumps(obj) -> str:  # pragma: no cover - helper for sections that embed data
     return json.dumps(obj, ensure_ascii=False)
+
+
+def _register_plugins() -> None:
+    """Sections of other modules (see the module docstring)."""
+    from siting.report.decisions import register_sections
+
+    register_sections(SECTIONS)
+
+
+_register_plugins()
