@@ -198,9 +198,12 @@ class SolverOptions(_Strict):
 class ModelOptions(_Strict):
     """Switches of the optimisation model."""
 
-    objective: Literal["max_coverage", "min_cost", "min_distance"] = "max_coverage"
+    objective: Literal["max_coverage", "min_cost", "min_distance",
+                       "min_lifecycle_cost"] = "max_coverage"
     """``max_coverage``: maximise priority-weighted share of demand served within walking limits;
     ``min_cost``: serve all demand at least capital cost (+ any pair costs);
+    ``min_lifecycle_cost``: serve all demand at least capital cost plus running costs (opex
+    and rent) over ``operating.years``;
     ``min_distance``: serve all demand at least demand-weighted walking distance."""
     budget: float | None = Field(None, ge=0)
     """Capital budget in CNY (channel cost + fit-out); ``null`` = no budget row."""
@@ -418,6 +421,118 @@ class Decisions(_Strict):
     file's ``community`` column."""
 
 
+# --------------------------------------------------------------------------------------------
+# Money as a commission holds it (issue 19): area budgets and quotas, funding sources, running
+# costs and use. The model side is siting.model.areas / .funding / .operating.
+
+AreaName = str
+
+
+class AreaBudgets(_Strict):
+    """Capital budgets per district or street, alongside or instead of ``model.budget``.
+
+    A number caps the area's capex over the whole plan; with phasing, a mapping
+    ``{year: amount}`` caps its spending per year (cumulatively when ``phasing.carry_over``).
+    Areas not listed are capped only by the total budget (if any)."""
+
+    by: Literal["district", "street"] = "district"
+    """Which column of the spaces file names a project's area."""
+    limits: dict[AreaName, float | dict[int, float]] = Field(default_factory=dict)
+
+    @field_validator("limits")
+    @classmethod
+    def _non_negative(cls, v: dict) -> dict:
+        for area, lim in v.items():
+            vals = lim.values() if isinstance(lim, dict) else [lim]
+            if any(x < 0 for x in vals):
+                raise ValueError(f"budgets.limits[{area}] must be >= 0")
+        return v
+
+
+class AreaQuotas(_Strict):
+    """Coverage owed to each district or street (a community counts as covered when each of
+    ``functions`` — all enabled ones if empty — is served to ``min_share`` of its demand).
+
+    Soft by default: what cannot be met is a shortfall, penalised like a standard's and
+    explained; ``mode: hard`` refuses a plan that misses a quota."""
+
+    by: Literal["district", "street"] = "district"
+    """Which column of the zones file names a community's area."""
+    mode: Literal["soft", "hard"] = "soft"
+    functions: list[str] = Field(default_factory=list)
+    min_share: float = Field(1.0, gt=0, le=1)
+    communities: dict[AreaName, int] = Field(default_factory=dict)
+    """At least this many communities of the area covered."""
+    coverage: dict[AreaName, float] = Field(default_factory=dict)
+    """At least this share of the area's demand for each of ``functions`` served."""
+
+    @field_validator("coverage")
+    @classmethod
+    def _share(cls, v: dict) -> dict:
+        for area, x in v.items():
+            if not 0 <= x <= 1:
+                raise ValueError(f"quotas.coverage[{area}] must be a share in [0, 1], got {x}")
+        return v
+
+    @property
+    def active(self) -> bool:
+        return bool(self.communities or self.coverage)
+
+
+class FundingSource(_Strict):
+    """One source of capital (central budget investment, special bonds, a fund, district
+    money) and its rules; see :mod:`siting.model.funding` for how a project's cost is split."""
+
+    amount: float | dict[int, float]
+    """Total money of the source; with phasing, a mapping ``{year: amount}`` released per year
+    (unspent money carries over when ``phasing.carry_over``)."""
+    label: str = ""
+    functions: list[str] = Field(default_factory=list)
+    """Functions it pays for (empty: any). A source limited to functions pays only their part
+    of a project: their fit-out and the building cost of the floor area they use."""
+    channels: list[str] = Field(default_factory=list)
+    """Channels it pays for (empty: any)."""
+    per_unit_cap: dict[str, float] = Field(default_factory=dict)
+    """Most it pays per new unit of a function (e.g. ``{childcare: 10000}`` per new slot);
+    without ``functions``, the functions named here are the ones it pays for."""
+    max_share: float = Field(1.0, gt=0, le=1)
+    """Largest share of any one project's total cost it may pay."""
+    min_project: float = Field(0.0, ge=0)
+    """It funds only projects whose total cost is at least this."""
+
+    @field_validator("amount")
+    @classmethod
+    def _amounts(cls, v):
+        if any(x < 0 for x in (v.values() if isinstance(v, dict) else [v])):
+            raise ValueError("amounts must be >= 0")
+        return v
+
+    @property
+    def eligible_functions(self) -> list[str]:
+        return list(self.functions) or list(self.per_unit_cap)
+
+
+class Operating(_Strict):
+    """Running costs: operating cost (``opex_per_unit_year`` of each unit) plus rent of leased
+    spaces, per year, against an operating-subsidy budget; ``years`` is the life counted by
+    ``model.objective: min_lifecycle_cost``."""
+
+    budget_per_year: float | None = Field(None, ge=0)
+    """Operating subsidy available per year for opex + rent of the new facilities."""
+    years: int = Field(10, ge=1)
+    discount_rate: float = Field(0.0, ge=0, lt=1)
+    """Yearly discount rate of the running costs in the lifecycle cost (0 = plain sum)."""
+    rent_per_m2_year: dict[str, float] = Field(default_factory=dict)
+    """Rent per gross m² a year by channel (e.g. ``{convert: 400}`` for leased factories);
+    a ``rent_per_m2_year`` column of the spaces file overrides it per space."""
+
+    @property
+    def annuity(self) -> float:
+        """Present value of 1 CNY a year for ``years`` years."""
+        r = self.discount_rate
+        return float(self.years) if r == 0 else (1 - (1 + r) ** -self.years) / r
+
+
 class Scenario(_Strict):
     """One resolved scenario: data, options and overrides."""
 
@@ -438,6 +553,13 @@ class Scenario(_Strict):
     standards: Standards = Standards()
     phasing: Phasing = Phasing()
     decisions: Decisions = Decisions()
+    budgets: AreaBudgets = AreaBudgets()
+    quotas: AreaQuotas = AreaQuotas()
+    funding: dict[str, FundingSource] = Field(default_factory=dict)
+    operating: Operating = Operating()
+    min_utilisation: dict[str, float] = Field(default_factory=dict)
+    """Smallest share of its capacity each new facility of a function must serve, e.g.
+    ``{childcare: 0.7}`` (no rooms built to stand empty)."""
 
     @field_validator("name")
     @classmethod

@@ -52,7 +52,7 @@ ZONE_COLUMNS = {
     "pop_0_3": "num",
     "pop_60_plus": "num",
 }
-ZONE_OPTIONAL = {"street": "str", "existing_service_m2": "num"}
+ZONE_OPTIONAL = {"street": "str", "existing_service_m2": "num", "district": "str"}
 SPACE_COLUMNS = {
     "space_id": "id",
     "name": "str",
@@ -62,6 +62,8 @@ SPACE_COLUMNS = {
 }
 SPACE_OPTIONAL = {
     "street": "str",
+    "district": "str",
+    "rent_per_m2_year": "num",
     "buildable_area_m2": "num",
     "cost_per_m2": "num",
     "fixed_cost": "num",
@@ -710,8 +712,9 @@ def load_zones(source, problems: list[str], system: str = "wgs84") -> pd.DataFra
             if over.any():
                 problems.append(f"{path}: rows {_rows(over)}: {col} exceeds population")
     df = _locate(df, path, problems, system)
-    if "street" not in df.columns:
-        df["street"] = ""
+    for col in ("street", "district"):
+        if col not in df.columns:
+            df[col] = ""
     if "existing_service_m2" not in df.columns:
         df["existing_service_m2"] = 0.0
     _check_range(df, path, "existing_service_m2", problems, low=0, required=False)
@@ -739,10 +742,10 @@ def load_spaces(source, channels: pd.DataFrame | None, problems: list[str],
     units_cols = {c: "num" for c in df.columns if c.startswith(UNITS_PREFIX)}
     df = _coerce(df, path, {**SPACE_COLUMNS, **SPACE_OPTIONAL, **LOCATION_COLUMNS,
                             **units_cols}, problems)
-    for col in ("street", "channels"):
+    for col in ("street", "channels", "district"):
         if col not in df.columns:
             df[col] = ""
-    for col in ("buildable_area_m2", "cost_per_m2", "fixed_cost"):
+    for col in ("buildable_area_m2", "cost_per_m2", "fixed_cost", "rent_per_m2_year"):
         if col not in df.columns:
             df[col] = np.nan
         _check_range(df, path, col, problems, low=0, required=False)
@@ -936,6 +939,9 @@ def load_inputs(scenario: Scenario, frames: dict[str, pd.DataFrame] | None = Non
                                 f"{key[:-1]} {name!r}{hint} (known: {', '.join(known.index)})")
     if functions is not None and channels is not None and spaces is not None:
         check_standards(scenario, functions, channels, spaces, problems)
+        from siting.money_inputs import check_money
+
+        check_money(scenario, functions, channels, spaces, zones, problems)
     if functions is not None and spaces is not None:
         from siting.decisions import check_proposal_units
 

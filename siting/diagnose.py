@@ -13,6 +13,7 @@ import pyomo.environ as pyo
 
 from siting.config import Scenario
 from siting.model import build_model
+from siting.model.money import Money
 from siting.problem import ProblemData
 
 
@@ -51,7 +52,9 @@ def _elastic_served(data: ProblemData, scenario: Scenario, relax_limits: bool
     if relax_limits:
         changes.update(budget=None, n_spaces=None, max_spaces=None)
     opts = scenario.model.update(**changes)
-    built = build_model(data, opts, scenario.standards.update(mode="soft"), scenario.phasing)
+    money = Money.of(scenario)
+    built = build_model(data, opts, scenario.standards.update(mode="soft"), scenario.phasing,
+                        money.relaxed() if relax_limits else money)
     res = solve(built, scenario.solver)
     if not res.has_solution:
         return None
@@ -67,7 +70,8 @@ def explain_infeasible(data: ProblemData, scenario: Scenario, tol: float = 1e-6)
     if served is None:
         return out
     limited = scenario.model.budget is not None or scenario.model.n_spaces is not None \
-        or scenario.model.max_spaces is not None
+        or scenario.model.max_spaces is not None \
+        or Money.of(scenario).relaxed() != Money.of(scenario)
     relaxed = _elastic_served(data, scenario, relax_limits=True) if limited else served
     done = {(s["zone_id"], s["function"]) for s in out}
     for (z, f), d in data.demand.items():
@@ -153,7 +157,8 @@ def explain_shortfalls(data: ProblemData, scenario: Scenario, shortfalls: list[d
         opts = scenario.model.update(budget=None, n_spaces=None, max_spaces=None)
         unlimited = scenario.phasing.update(
             budget_per_year={y: 1e15 for y in scenario.phasing.years})
-        built = build_model(data, opts, scenario.standards.update(mode="soft"), unlimited)
+        built = build_model(data, opts, scenario.standards.update(mode="soft"), unlimited,
+                            Money.of(scenario).relaxed())
         res = solve(built, scenario.solver)
         if res.has_solution:
             relaxed = {s["key"]: s["missing"] for s in read_shortfalls(built)}

@@ -330,15 +330,15 @@ def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions:
     resolved exactly as for a city (:func:`eligible_options`).
     """
     zones = zones.copy()
-    for col, default in (("name", None), ("street", ""), ("households", 1.0),
+    for col, default in (("name", None), ("street", ""), ("district", ""), ("households", 1.0),
                          ("population", 1.0), ("pop_0_3", 0.0), ("pop_60_plus", 0.0),
                          ("existing_service_m2", 0.0), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
                          ("lat", 0.0)):
         if col not in zones.columns:
             zones[col] = zones.index if default is None else default
     spaces = spaces.copy()
-    for col, default in (("name", None), ("street", ""), ("channels", ""),
-                         ("buildable_area_m2", np.nan), ("cost_per_m2", np.nan),
+    for col, default in (("name", None), ("street", ""), ("district", ""), ("channels", ""),
+                         ("buildable_area_m2", np.nan), ("rent_per_m2_year", np.nan), ("cost_per_m2", np.nan),
                          ("fixed_cost", np.nan), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
                          ("lat", 0.0)):
         if col not in spaces.columns:

@@ -136,6 +136,9 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     served_at = assign.groupby(["site_id", "function"])["served"].sum()
 
     fn = data.functions
+    from siting.money import money_summary, site_rent
+
+    rent = site_rent(built, data, scenario, chosen)
     rows = []
     for j, k in chosen:
         sp = data.spaces.loc[j]
@@ -146,12 +149,14 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         opex = sum(float(fn.at[f, "opex_per_unit_year"]) * units.get((j, f), 0.0) for f in funcs)
         row = {
             "space_id": j, "space_name": sp["name"], "street": sp.get("street", ""),
+            "district": sp.get("district", ""),
             "kind": sp["kind"], "ownership": sp["ownership"], "channel": k,
             "floor_area_m2": round(gross, 2), "usable_area_m2": round(usable, 2),
             "used_area_m2": round(sum(idx.area_per_unit[f] * units.get((j, f), 0.0)
                                       for f in funcs), 2),
             "channel_cost": round(channel_cost, 2), "fitout_cost": round(fit, 2),
             "capex": round(channel_cost + fit, 2), "opex_per_year": round(opex, 2),
+            "rent_per_year": rent[j],
             "lead_time_months": float(data.channels.at[k, "lead_time_months"]),
             "n_functions": sum(1 for f in funcs if units.get((j, f), 0.0) > 0),
             "shared_area_m2": round(sum(idx.shared[key] * pyo.value(m.shared[key])
@@ -164,9 +169,9 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
             row[f"served_{f}"] = round(float(served_at.get((j, f), 0.0)), 6)
         row["lon"], row["lat"] = float(sp["lon"]), float(sp["lat"])
         rows.append(row)
-    cols = (["space_id", "space_name", "street", "kind", "ownership", "channel",
+    cols = (["space_id", "space_name", "street", "district", "kind", "ownership", "channel",
              "floor_area_m2", "usable_area_m2", "used_area_m2", "channel_cost", "fitout_cost",
-             "capex", "opex_per_year", "lead_time_months", "n_functions", "shared_area_m2",
+             "capex", "opex_per_year", "rent_per_year", "lead_time_months", "n_functions", "shared_area_m2",
              "complex"]
             + [f"units_{f}" for f in funcs] + [f"served_{f}" for f in funcs] + ["lon", "lat"])
     sites = pd.DataFrame(rows, columns=cols).sort_values("space_id").reset_index(drop=True)
@@ -201,6 +206,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     summary["n_complexes"] = len(complex_ids)
     summary["objective_terms"] = objective_terms(built, result, serve)
     summary["scenario_file"] = scenario_source(scenario)
+    summary.update(money_summary(built, data, scenario, sites, zones, assign,
+                                 summary.get("by_year")))
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],
                 zones=zones, summary=summary, data=data)

@@ -18,6 +18,7 @@ from siting.diagnose import (
 )
 from siting.exceptions import InfeasibleError, InterruptedRun, SolverError
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel, build_model
+from siting.model.money import Money
 from siting.problem import ProblemData, prepare
 from siting.results import Plan, extract
 from siting.solve import solve
@@ -53,7 +54,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
     if built is None:
         t0 = time.perf_counter()
         progress.stage(f"building the model ({len(data.pairs):,} community-site pairs)")
-        built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+        built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
+                            Money.of(scenario))
         timings["build"] = time.perf_counter() - t0
         if scenario.phasing.enabled:
             warm = _phased_start(built, data, scenario, timings)
@@ -96,6 +98,12 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
                               f"({scenario.solver.time_limit_s:g} s) before finding any plan; "
                               "raise solver.time_limit_s")
         raise SolverError(f"scenario {scenario.name!r}: HiGHS ended with {result.termination}")
+    if scenario.funding:
+        from siting.money import settle_split
+
+        t0 = time.perf_counter()
+        settle_split(built, scenario.solver)
+        timings["funding_split"] = time.perf_counter() - t0
     plan = extract(built, data, result, scenario, timings)
     if plan.summary["shortfalls"]:
         explain_shortfalls(data, scenario, plan.summary["shortfalls"])
@@ -115,7 +123,7 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
     t0 = time.perf_counter()
     # same pairs as the phased model (which merges no zones), so values copy one to one
     single = build_model(data, scenario.model.update(budget=budget, aggregate_zones=False),
-                         scenario.standards)
+                         scenario.standards, money=Money.of(scenario))
     res = solve(single, scenario.solver.update(time_limit_s=max(
         5.0, scenario.solver.time_limit_s / 3)))
     timings["phasing_start"] = time.perf_counter() - t0
@@ -160,7 +168,7 @@ def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:
     """Shortfalls of the soft version of a scenario (why its hard version is infeasible)."""
     from siting.results import read_shortfalls
 
-    built = build_model(data, soft.model, soft.standards, soft.phasing)
+    built = build_model(data, soft.model, soft.standards, soft.phasing, Money.of(soft))
     res = solve(built, soft.solver)
     if not res.has_solution:
         return []

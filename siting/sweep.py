@@ -325,6 +325,7 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
     """
     from siting.data import load_inputs
     from siting.model import build_model
+    from siting.model.money import Money
     from siting.model.parameters import update_data
     from siting.problem import prepare, with_parameters
     from siting.run import plan_problem
@@ -357,7 +358,8 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
             else:
                 inputs = inputs if inputs is not None else load_inputs(scenario)
                 data = prepare(inputs, scenario)
-                built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+                built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
+                                    Money.of(scenario))
                 solver = new_solver()
                 cache = {key: _Cached(inputs, data, built, solver, data_key)}
                 plan = plan_problem(data, scenario, built=built, solver=solver) \

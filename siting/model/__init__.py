@@ -19,6 +19,7 @@ from pyomo.common.gc_manager import PauseGC
 from siting.config import ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
 from siting.model.decisions import add_decisions
+from siting.model.money import Money, add_money
 from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
 from siting.model.phasing import add_phasing
@@ -55,6 +56,8 @@ class BuiltModel:
     phasing: Phasing = field(default_factory=Phasing)
     matrix_rows: tuple[MatrixRows, ...] = ()
     """Valid inequalities handed to the solver as sparse blocks (:mod:`siting.model.rows`)."""
+    money: Money = field(default_factory=Money)
+    """Area budgets and quotas, funding sources, running costs (:mod:`siting.model.money`)."""
     data: ProblemData | None = None
     """The data the parameters' values come from (:func:`siting.model.parameters.update_data`
     re-targets the model at other data)."""
@@ -82,34 +85,38 @@ class BuiltModel:
         return out
 
 
-def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing) -> bool:
+def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing,
+                  money: Money | None = None) -> bool:
     """Whether merging zones with the same reachable sites is exact for this model: the
     objective must not see distances or pair costs, flows must be splittable (no single
     sourcing), and nothing may count service per community (phasing targets, 'served'
-    minimums below city level)."""
+    minimums below city level, area quotas or utilisation floors)."""
     per_community = any(fm.count == "served" for fm in std.function_minimums)
+    if money is not None and (money.quotas.active or money.min_utilisation):
+        return False
     return (opts.aggregate_zones and opts.objective == "max_coverage" and not opts.single_source
             and not ph.enabled and not per_community)
 
 
 def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,
-                phasing: Phasing | None = None) -> BuiltModel:
-    """Build the siting MIP for ``data`` under ``opts``, planning ``standards`` and
-    ``phasing`` (a plan over several years).
+                phasing: Phasing | None = None, money: Money | None = None) -> BuiltModel:
+    """Build the siting MIP for ``data`` under ``opts``, planning ``standards``,
+    ``phasing`` (a plan over several years) and ``money`` (area budgets and quotas, funding
+    sources, running costs: :meth:`Money.of` a scenario).
 
     Python's cyclic garbage collector is paused meanwhile (Pyomo's ``PauseGC``, as its own
     writers do): the build creates hundreds of thousands of objects and no garbage, and the
     collector's passes over them took 45 % of the build (4.3 s -> 2.4 s on 5,000 x 1,000).
     """
     with PauseGC():
-        return _build(data, opts, standards, phasing)
+        return _build(data, opts, standards, phasing, money or Money())
 
 
 def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
-           phasing: Phasing | None) -> BuiltModel:
+           phasing: Phasing | None, money: Money) -> BuiltModel:
     std = standards or Standards()
     ph = phasing or Phasing()
-    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph))
+    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph, money))
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
     info = standards_index(idx, data, std)
@@ -131,7 +138,8 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     add_phasing(m, idx, data, opts, ph, info, scale, std.penalty,
                 coverage_weights(idx, weight), hard=std.mode == "hard")
     add_decisions(m, idx, data, opts, std, ph)  # pins and proposals: bounds and rows
+    add_money(m, idx, data, money, ph, info, scale, std.penalty, opts.tie_break)
     # 4. objective
     add_objective(m, idx, opts)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
-                      phasing=ph, matrix_rows=tuple(matrix_rows), data=data)
+                      phasing=ph, matrix_rows=tuple(matrix_rows), money=money, data=data)

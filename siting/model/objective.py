@@ -56,7 +56,8 @@ class Scales:
     lbar: float
 
     def primary(self, objective: str) -> float:
-        return {"max_coverage": self.wsum, "min_cost": self.cbar}.get(objective, self.lbar)
+        return {"max_coverage": self.wsum, "min_cost": self.cbar,
+                "min_lifecycle_cost": self.cbar}.get(objective, self.lbar)
 
 
 def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, float],
@@ -98,13 +99,16 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
         pair_cost = sum(c * v for c, v in zip(pc, serve) if c)
     else:
         pair_cost = 0.0
-    extra = m.standards_penalty + m.phasing_penalty - m.standards_bonus  # to be minimised
+    extra = (m.standards_penalty + m.phasing_penalty + m.money_penalty
+             - m.standards_bonus)  # to be minimised
     if opts.objective == "max_coverage":
         extra = extra - m.phasing_early
         expr = m.coverage_score - m.tie_break * m.capex if tau else m.coverage_score
         m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
-    elif opts.objective == "min_cost":
+    elif opts.objective in ("min_cost", "min_lifecycle_cost"):
         expr = m.capex + pair_cost
+        if opts.objective == "min_lifecycle_cost":  # siting.model.operating
+            expr = expr + m.lifecycle_factor * (m.opex_year + m.rent_year)
         if tau:
             expr = expr + m.tie_break * m.walk_total
         m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)

@@ -59,8 +59,9 @@ def parameter_values(idx: ModelIndex, info: StandardsIndex, data: ProblemData,
     walking_limit = data.functions["walking_limit_m"].astype(float).to_dict()
     sc = objective_scales(idx, opts, weight, walking_limit)
     tau = opts.tie_break
-    tie = {"max_coverage": tau * sc.wsum / sc.cbar, "min_cost": tau * sc.cbar / sc.lbar
-           }.get(opts.objective, tau * sc.lbar / sc.cbar)
+    tie = {"max_coverage": tau * sc.wsum / sc.cbar, "min_cost": tau * sc.cbar / sc.lbar,
+           "min_lifecycle_cost": tau * sc.cbar / sc.lbar}.get(opts.objective,
+                                                              tau * sc.lbar / sc.cbar)
     cw = coverage_weights(idx, weight)
     return {
         "demand": {k: idx.demand[k] for k in idx.pairs_of_demand},
@@ -125,8 +126,8 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
     standards' groups, or a phased plan. The Pyomo model is changed in place only when the
     update succeeds.
     """
-    if built.phasing.enabled:
-        return None
+    if built.phasing.enabled or built.money.active:
+        return None  # money rows hold demand and costs as numbers (siting.model.money)
     old = built.data
     if old is None:
         return None
@@ -142,7 +143,8 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
     from siting.model import can_aggregate
 
     opts, std = built.options, built.standards
-    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, built.phasing))
+    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, built.phasing,
+                                                               built.money))
     if structure_difference(built.index, idx) is not None:
         return None
     info = standards_index(idx, data, std)

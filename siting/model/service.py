@@ -9,7 +9,7 @@ from siting.config import ModelOptions
 from siting.model.rows import MatrixRows
 from siting.model.sets import ModelIndex
 
-SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance")
+SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance", "min_lifecycle_cost")
 
 
 def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions

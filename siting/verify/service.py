@@ -16,7 +16,7 @@ from pyproj import Geod
 
 from siting.verify.core import DIST_TOL, PlanContext, Violation, family, tol
 
-SERVE_ALL = ("min_cost", "min_distance")
+SERVE_ALL = ("min_cost", "min_distance", "min_lifecycle_cost")
 
 
 def valid_assignments(ctx: PlanContext) -> pd.DataFrame:
