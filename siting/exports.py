@@ -19,10 +19,12 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.coords import add_input_columns
+from siting.money import MONEY_FILES, money_sheets
 from siting.results import Plan
 
 PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
-              "plan.gpkg", "cache_key.txt", "plan.xlsx", "map.png", "report.html")
+              "plan.gpkg", "cache_key.txt", "plan.xlsx", "map.png", "report.html",
+              *MONEY_FILES)
 """Everything a plan folder holds; a new plan replaces or removes each (``cache_key.txt`` is
 rewritten by ``siting compare`` after the plan, so a plan written by ``siting run`` is never
 mistaken for a cached comparison result; ``plan.xlsx``, ``map.png`` and ``report.html`` are
@@ -266,6 +268,8 @@ def write_plan(plan: Plan, out_dir: str | Path) -> Path:
         write_csv(plan.assignments, tmp / "assignments.csv")
         write_csv(plan.zones, tmp / "zones.csv")
         write_csv(shortfall_table(plan), tmp / "shortfalls.csv")
+        for name, table in money_sheets(plan.summary, plan.sites).items():
+            write_csv(table, tmp / f"{name}.csv")
         write_json(plan.summary, tmp / "summary.json")
         zs = zone_summary(plan)
         _points(plan.sites).to_file(tmp / "plan.gpkg", layer="sites", driver="GPKG")

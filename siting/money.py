@@ -309,3 +309,30 @@ def settle_split(built, solver_options) -> bool:
         for v in fixed:
             v.unfix()
     return ok
+
+
+MONEY_FILES = ("areas.csv", "funding.csv", "funding_by_year.csv", "funding_matrix.csv",
+               "operating.csv")
+
+
+def operating_table(summary: dict) -> pd.DataFrame:
+    op = summary.get("operating")
+    if not op or not (op["budget_per_year"] is not None or op["rent_per_year"]
+                      or op["min_utilisation"]
+                      or summary.get("objective_name") == "min_lifecycle_cost"):
+        return pd.DataFrame()  # nothing asked about running costs: the summary has them
+    keys = ("opex_per_year", "rent_per_year", "running_cost_per_year", "budget_per_year",
+            "left_per_year", "years", "discount_rate", "lifecycle_factor", "lifecycle_cost")
+    return pd.DataFrame([{"key": k, "value": op[k]} for k in keys])
+
+
+def money_sheets(summary: dict, sites: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The money tables of a plan by file/sheet name (only those with content):
+    ``areas``, ``funding`` (project x source x year), ``funding_by_year`` (per source and
+    year: released, committed, left), ``funding_matrix`` (project x source), ``operating``."""
+    out = {"areas": area_table(summary), "operating": operating_table(summary)}
+    if summary.get("funding"):
+        out.update(funding=funding_table(summary, sites),
+                   funding_by_year=funding_by_year_table(summary),
+                   funding_matrix=funding_matrix(summary, sites))
+    return {k: v for k, v in out.items() if len(v.columns)}

@@ -88,7 +88,7 @@ SPLIT_ROWS = ("units_via_split", "units_via_if_built", "funding_channel", "fundi
 def source_order(m: pyo.ConcreteModel, funding: dict[str, FundingSource]):
     """Sources are drawn on in the order they are listed (earmarked money first, a
     district's own money last): the split that minimises
-    :math:`\Omega = \sum_{(s,j)} r_s\,\mathrm{fund}_{sj}` (:math:`r_s` the source's
+    :math:`\\Omega = \\sum_{(s,j)} r_s\\,\\mathrm{fund}_{sj}` (:math:`r_s` the source's
     position) among the splits of the chosen plan."""
     rank = {s: r for r, s in enumerate(funding)}
     return sum(rank[s] * m.fund[s, j] for s, j in m.FUND if rank[s] > 0)
