@@ -111,17 +111,19 @@ def _site_spend_by_year(sites: pd.DataFrame, data, ph) -> dict[tuple[str, int], 
 
 def funding_summary(built, scenario: Scenario, sites: pd.DataFrame) -> dict:
     """Per source: amount, committed, left, per year; and every allocation."""
+    from siting.model.funding import MONEY_UNIT
+
     m, ph = built.model, scenario.phasing
     years = list(ph.years) if ph.enabled else [WHOLE_PLAN]
     alloc = []
     for s, j in m.FUND:
         if ph.enabled:
             for t in years:
-                v = float(pyo.value(m.fund_in[s, j, t]))
+                v = float(pyo.value(m.fund_in[s, j, t])) * MONEY_UNIT
                 if v > 0.005:
                     alloc.append({"space_id": j, "source": s, "year": t, "amount": _r(v)})
         else:
-            v = float(pyo.value(m.fund[s, j]))
+            v = float(pyo.value(m.fund[s, j])) * MONEY_UNIT
             if v > 0.005:
                 alloc.append({"space_id": j, "source": s, "year": PLAN_PERIOD, "amount": _r(v)})
     _balance(alloc, sites, ph)

@@ -338,7 +338,8 @@ def problem_from_frames(*, zones: pd.DataFrame, spaces: pd.DataFrame, functions:
             zones[col] = zones.index if default is None else default
     spaces = spaces.copy()
     for col, default in (("name", None), ("street", ""), ("district", ""), ("channels", ""),
-                         ("buildable_area_m2", np.nan), ("rent_per_m2_year", np.nan), ("cost_per_m2", np.nan),
+                         ("buildable_area_m2", np.nan), ("rent_per_m2_year", np.nan),
+                         ("cost_per_m2", np.nan),
                          ("fixed_cost", np.nan), ("x", 0.0), ("y", 0.0), ("lon", 0.0),
                          ("lat", 0.0)):
         if col not in spaces.columns:

@@ -171,7 +171,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         rows.append(row)
     cols = (["space_id", "space_name", "street", "district", "kind", "ownership", "channel",
              "floor_area_m2", "usable_area_m2", "used_area_m2", "channel_cost", "fitout_cost",
-             "capex", "opex_per_year", "rent_per_year", "lead_time_months", "n_functions", "shared_area_m2",
+             "capex", "opex_per_year", "rent_per_year", "lead_time_months", "n_functions",
+             "shared_area_m2",
              "complex"]
             + [f"units_{f}" for f in funcs] + [f"served_{f}" for f in funcs] + ["lon", "lat"])
     sites = pd.DataFrame(rows, columns=cols).sort_values("space_id").reset_index(drop=True)

@@ -141,7 +141,7 @@ def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict) -> bool:
     t0 = time.perf_counter()
     keep, frozen = start_from_pins(built)
     got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True,
-                       keep=keep, frozen=frozen)
+                       keep=keep, frozen=frozen, budget=built.money.start_budget())
     timings["greedy_start"] = time.perf_counter() - t0
     if got is not None:
         log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",

@@ -245,3 +245,184 @@ def brute_force_vectorised(data: ProblemData, opts: ModelOptions,
         elif top >= best[0] - 1e-9:
             best = (max(best[0], top), min(best[1], cost[cov >= top - 1e-9].min()))
     return best
+
+
+# ------------------------------------------------------------------------------------------
+# Enumeration with money (issue 19): area budgets and quotas, funding sources, running costs
+# and utilisation floors, each re-implemented here from its rule (LPs by scipy, not the model)
+
+
+def money_choices(data: ProblemData, min_projects: tuple[float, ...] = ()
+                  ) -> list[tuple[str, list]]:
+    """Per space: 'not opened' and every (channel, units, gross, capex). Gross is the least
+    the units need, or just enough for the project to reach a source's ``min_project``."""
+    fn = data.functions
+    funcs = list(fn.index)
+    out = []
+    for sid in data.spaces.index:
+        ch: list = [None]
+        for (s, c), o in data.options.iterrows():
+            if s != sid:
+                continue
+            for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
+                                             for f in funcs]):
+                if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
+                    continue
+                used = sum(u * fn.at[f, "area_per_unit_m2"] for u, f in zip(units, funcs))
+                fit = sum(u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
+                g0 = used / o["usable_factor"]
+                grosses = {g0}
+                for mp in min_projects:
+                    g = (mp - fit - o["fixed_cost"]) / o["cost_per_m2"]
+                    if g > g0:
+                        grosses.add(g)
+                for g in sorted(grosses):
+                    if g > o["max_gross_m2"] + 1e-9:
+                        continue
+                    capex = o["fixed_cost"] + o["cost_per_m2"] * g + fit
+                    ch.append({"space": sid, "channel": c, "units": dict(zip(funcs, units)),
+                               "gross": g, "capex": capex, "usable": o["usable_factor"],
+                               "cost_per_m2": o["cost_per_m2"]})
+        out.append((sid, ch))
+    return out
+
+
+def _funding_feasible(plan: list[dict], funding: dict, fn: pd.DataFrame) -> bool:
+    """Can the sources pay every project in full? An LP over (source, project) amounts."""
+    from scipy.optimize import linprog
+
+    if not plan:
+        return True
+    keys, ub = [], []
+    for n, p in enumerate(plan):
+        for s, src in funding.items():
+            if src.get("channels") and p["channel"] not in src["channels"]:
+                continue
+            if p["capex"] < src.get("min_project", 0.0) - 1e-9:
+                continue
+            cap = src.get("max_share", 1.0) * p["capex"]
+            fs = src.get("functions") or list(src.get("per_unit_cap", {}))
+            if fs:
+                part = 0.0
+                for f in fs:
+                    u = p["units"].get(f, 0)
+                    own = u * (fn.at[f, "fitout_cost_per_unit"]
+                               + p["cost_per_m2"] * fn.at[f, "area_per_unit_m2"] / p["usable"])
+                    if f in src.get("per_unit_cap", {}):
+                        own = min(own, src["per_unit_cap"][f] * u)
+                    part += own
+                cap = min(cap, part)
+            if cap > 1e-9:
+                keys.append((s, n))
+                ub.append(cap)
+    a_eq = np.zeros((len(plan), len(keys)))
+    for k, (_s, n) in enumerate(keys):
+        a_eq[n, k] = 1.0
+    srcs = list(funding)
+    a_ub = np.zeros((len(srcs), len(keys)))
+    for k, (s, _n) in enumerate(keys):
+        a_ub[srcs.index(s), k] = 1.0
+    b_ub = [funding[s]["amount"] for s in srcs]
+    if not keys:
+        return all(p["capex"] <= 1e-9 for p in plan)
+    r = linprog(np.zeros(len(keys)), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq,
+                b_eq=[p["capex"] for p in plan], bounds=list(zip([0.0] * len(keys), ub)),
+                method="highs")
+    return r.status == 0
+
+
+def _service_lp(data: ProblemData, plan: list[dict], floors: dict, lower: dict,
+                serve_all: bool) -> float | None:
+    """Best weighted coverage of a plan by LP (None: infeasible): serve within demand and
+    capacity, at least ``floors[f]`` x units at each new facility, at least ``lower[(i, f)]``
+    for the given communities; with ``serve_all`` every demand met."""
+    from scipy.optimize import linprog
+
+    fn = data.functions
+    total = data.demand.groupby(level=1).sum()
+    cap = {(p["space"], f): u for p in plan for f, u in p["units"].items()}
+    for e, r in data.existing.iterrows():
+        cap[(e, r["function"])] = cap.get((e, r["function"]), 0.0) + float(r["capacity"])
+    pairs = [(z, s, f) for z, s, f in zip(data.pairs["zone_id"], data.pairs["site_id"],
+                                          data.pairs["function"]) if cap.get((s, f), 0) > 0]
+    n = len(pairs)
+    c = np.array([-fn.at[f, "weight"] / total[f] for _, _, f in pairs])
+    rows, rhs = [], []
+    for (z, f), d in data.demand.items():
+        rows.append([1.0 if (pz, pf) == (z, f) else 0.0 for pz, _, pf in pairs])
+        rhs.append(d)
+        lo = d if serve_all else lower.get((z, f), 0.0)
+        if lo > 0:
+            rows.append([-1.0 if (pz, pf) == (z, f) else 0.0 for pz, _, pf in pairs])
+            rhs.append(-lo)
+    for (s, f), u in cap.items():
+        rows.append([1.0 if (ps, pf) == (s, f) else 0.0 for _, ps, pf in pairs])
+        rhs.append(u)
+        if f in floors and s in data.spaces.index and u > 0:
+            rows.append([-1.0 if (ps, pf) == (s, f) else 0.0 for _, ps, pf in pairs])
+            rhs.append(-floors[f] * u)
+    if n == 0:  # nothing can serve: feasible only if no lower bound asks for service
+        return None if any(v < -1e-12 for v in rhs) else 0.0
+    r = linprog(c, A_ub=np.array(rows), b_ub=rhs, bounds=[(0, None)] * n, method="highs")
+    return None if r.status != 0 else float(-r.fun)
+
+
+def brute_force_money(data: ProblemData, *, budget: float | None = None,
+                      area_budgets: dict | None = None, funding: dict | None = None,
+                      opex_budget: float | None = None, rent: dict | None = None,
+                      floors: dict | None = None, quota: tuple | None = None,
+                      lifecycle_years: float | None = None) -> tuple[float, float]:
+    """Enumerate every plan; (best weighted coverage, least capex among them), or with
+    ``lifecycle_years`` (serve all demand) (least capex + years x running costs, its capex).
+
+    area_budgets: {district: amount} over the spaces' ``district``; funding: {source: dict of
+    the scenario keys}; rent: {space: CNY per m2 a year}; floors: {function: share};
+    quota: (district, N communities, functions, min_share) over the zones' ``district``.
+    """
+    fn = data.functions
+    funding = funding or {}
+    choices = money_choices(data, tuple(s.get("min_project", 0.0) for s in funding.values()
+                                        if s.get("min_project")))
+    district = data.spaces["district"].to_dict() if "district" in data.spaces else {}
+    opex = fn["opex_per_unit_year"].to_dict()
+    best = (-math.inf, math.inf) if lifecycle_years is None else (math.inf, math.inf)
+    for combo in itertools.product(*[c for _, c in choices]):
+        plan = [p for p in combo if p is not None]
+        capex = sum(p["capex"] for p in plan)
+        if budget is not None and capex > budget + 1e-6:
+            continue
+        if area_budgets and any(
+                sum(p["capex"] for p in plan if district.get(p["space"]) == a) > lim + 1e-6
+                for a, lim in area_budgets.items()):
+            continue
+        running = sum(opex[f] * u for p in plan for f, u in p["units"].items()) + sum(
+            (rent or {}).get(p["space"], 0.0) * p["gross"] for p in plan)
+        if opex_budget is not None and running > opex_budget + 1e-6:
+            continue
+        if lifecycle_years is not None:
+            score = capex + lifecycle_years * running
+            if score > best[0] + 1e-6:
+                continue
+        if funding and not _funding_feasible(plan, funding, fn):
+            continue
+        if lifecycle_years is not None:
+            if _service_lp(data, plan, floors or {}, {}, serve_all=True) is None:
+                continue
+            if score < best[0] - 1e-6 or (abs(score - best[0]) <= 1e-6 and capex < best[1]):
+                best = (score, capex)
+            continue
+        lowers = [{}]
+        if quota is not None:
+            a, n_req, fs, share = quota
+            members = [z for z in data.zones.index if data.zones.at[z, "district"] == a]
+            lowers = [{(z, f): share * data.demand[(z, f)] for z in sub for f in fs
+                       if (z, f) in data.demand.index}
+                      for r in range(n_req, len(members) + 1)
+                      for sub in itertools.combinations(members, r)]
+        cov = max((c for c in (_service_lp(data, plan, floors or {}, lo, False)
+                               for lo in lowers) if c is not None), default=None)
+        if cov is None:
+            continue
+        if cov > best[0] + 1e-7 or (abs(cov - best[0]) <= 1e-7 and capex < best[1]):
+            best = (cov, capex)
+    return best

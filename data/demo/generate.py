@@ -29,6 +29,8 @@ HALF_X, HALF_Y = 2250.0, 2000.0  # half extents in metres: 4.5 km east-west, 4 k
 M_PER_DEG_LAT = 110_850.0  # local equirectangular approximation; error < 0.1 % over 4 km
 M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(CENTRE_LAT))
 STREETS = (("湖滨街道", "长庆街道", "小营街道"), ("清波街道", "紫阳街道", "望江街道"))  # N, S; W->E
+DISTRICTS = ("北城区", "南城区")  # the north and south row of streets (fictional district names)
+DISTRICT_OF = {st: d for d, row in zip(DISTRICTS, STREETS) for st in row}
 OLD_CORES = ((-1450, 900), (-150, 1100), (1150, 800), (-1300, -800), (150, -750), (-600, 50))  # m
 CORE_SIGMA = 380.0  # spread of the communities of one dense old estate, metres
 ROADS = ("解放路", "庆春路", "中山中路", "延安路", "定安路", "平海路", "开元路", "河坊街", "望江路",
@@ -282,6 +284,9 @@ def main(argv: list[str] | None = None) -> None:
     existing = make_existing(rng, zones)
     spaces = add_access(args.seed, spaces)
     args.out.mkdir(parents=True, exist_ok=True)
+    # the district column is added last, after every draw: the other columns stay as they were
+    zones["district"] = zones["street"].map(DISTRICT_OF)
+    spaces["district"] = spaces["street"].map(DISTRICT_OF)
     write_csv(zones.drop(columns=["_x", "_y", "_c"]), args.out / "zones.csv")
     write_csv(spaces, args.out / "spaces.csv")
     write_csv(existing, args.out / "existing.csv")

@@ -29,6 +29,7 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from siting.config import AreaBudgets, AreaQuotas, Phasing
+from siting.model.money import MONEY_UNIT as U
 from siting.model.money import amount_by_period
 from siting.model.sets import ModelIndex
 
@@ -67,7 +68,7 @@ def add_area_budgets(m: pyo.ConcreteModel, idx: ModelIndex, data, budgets: AreaB
     limit = dict(total_rows)
     m.area_budget = pyo.Constraint(
         m.AREA_BUDGETS, rule=lambda m, a: sum(m.project_capex[j] for j in members.get(a, []))
-        <= limit[a] if members.get(a) else pyo.Constraint.Skip)
+        / U <= limit[a] / U if members.get(a) else pyo.Constraint.Skip)
     keys = [(a, t) for a, t, _ in year_rows]
     per_of = {a: per for a, _, per in year_rows}
 
@@ -76,9 +77,9 @@ def add_area_budgets(m: pyo.ConcreteModel, idx: ModelIndex, data, budgets: AreaB
         if not js:
             return pyo.Constraint.Skip
         if ph.carry_over:
-            return (sum(m.project_spend[j, s] for j in js for s in ph.years if s <= t)
-                    <= sum(per_of[a][s] for s in ph.years if s <= t))
-        return sum(m.project_spend[j, t] for j in js) <= per_of[a][t]
+            return (sum(m.project_spend[j, s] for j in js for s in ph.years if s <= t) / U
+                    <= sum(per_of[a][s] for s in ph.years if s <= t) / U)
+        return sum(m.project_spend[j, t] for j in js) / U <= per_of[a][t] / U
 
     m.AREA_BUDGET_YEARS = pyo.Set(initialize=keys, dimen=2, ordered=True)
     m.area_budget_year = pyo.Constraint(m.AREA_BUDGET_YEARS, rule=year_rule)

@@ -3,8 +3,9 @@ within each source's amount and rules; the model decides the split (a continuous
 so the split is exact, not a heuristic after the fact).
 
 For a source s and a project j (space j, see :mod:`siting.model.money`), ``fund[s, j]`` is
-what s pays for j. A project is eligible for s when its space has an option through one of s's
-channels (``O_sj``; all options if s names none) and, if s names functions, may host one.
+what s pays for j (in 万元: :data:`U`). A project is eligible for s when its space has an
+option through one of s's channels (``O_sj``; all options if s names none) and, if s names
+functions, may host one.
 
 * **Every project is paid in full:** :math:`\\sum_s \\mathrm{fund}_{sj} = C_j`
   (``funding_paid``); a project no source may pay for cannot be built.
@@ -40,7 +41,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
 from siting.config import FundingSource, Phasing
-from siting.model.money import amount_by_period, max_project_cost, total_amount
+from siting.model.money import MONEY_UNIT, amount_by_period, max_project_cost, total_amount
 from siting.model.sets import ModelIndex
 
 
@@ -77,6 +78,11 @@ def funding_keys(idx: ModelIndex, funding: dict[str, FundingSource]
     return pairs, parts
 
 
+U = MONEY_UNIT
+"""Funding variables are in 万元 (10,000 CNY) and every funding row is divided by it: rows in
+yuan (amounts of 1e7 next to unit prices of 1e3) left HiGHS stalling in its first LP on the
+demo; in 万元 the coefficients span 1e-2 to 1e2."""
+
 SPLIT_VARIABLES = ("fund", "fund_part", "fund_in", "fund_use", "units_via")
 """The variables of the split alone (free in :func:`siting.money.settle_split`)."""
 SPLIT_ROWS = ("units_via_split", "units_via_if_built", "funding_channel", "funding_parts",
@@ -102,11 +108,11 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
     big_m = {j: max_project_cost(idx, j) for j in idx.spaces}
     m.FUNDING_SOURCES = pyo.Set(initialize=list(funding), ordered=True)
     m.FUND = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-    m.fund = pyo.Var(m.FUND, domain=pyo.NonNegativeReals,
-                     bounds=lambda _, s, j: (0.0, big_m[j]))
+    m.fund = pyo.Var(m.FUND, domain=pyo.NonNegativeReals,  # 万元 (MONEY_UNIT)
+                     bounds=lambda _, s, j: (0.0, big_m[j] / U))
     m.FUND_PART = pyo.Set(initialize=parts, dimen=3, ordered=True)
     m.fund_part = pyo.Var(m.FUND_PART, domain=pyo.NonNegativeReals,
-                          bounds=lambda _, s, j, f: (0.0, big_m[j]))
+                          bounds=lambda _, s, j, f: (0.0, big_m[j] / U))
 
     restricted = {j for s, j in pairs if funding[s].channels or funding[s].eligible_functions}
     via = [(o[0], o[1], f) for j in sorted(restricted) for o in idx.options_of[j]
@@ -133,7 +139,7 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
             m.fixed_cost[o] * m.build[o] + m.cost_per_m2[o] * m.gross[o]
             + sum(m.fitout_cost[f] * m.units_via[o[0], o[1], f]
                   for _, f in idx.hosts_of.get(j, []))
-            for o in eligible_options(idx, src, j))
+            for o in eligible_options(idx, src, j)) / U
 
     m.funding_channel = pyo.Constraint(m.FUND, rule=channel_rule)
     by_pair: dict[tuple[str, str], list[str]] = {}
@@ -148,7 +154,7 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
         return m.fund_part[s, j, f] <= sum(
             (m.fitout_cost[f] + m.cost_per_m2[o] * (idx.area_per_unit[f]
                                                     / (idx.usable[o] * share)))
-            * m.units_via[o[0], o[1], f] for o in eligible_options(idx, funding[s], j))
+            * m.units_via[o[0], o[1], f] for o in eligible_options(idx, funding[s], j)) / U
 
     m.funding_part = pyo.Constraint(m.FUND_PART, rule=part_rule)
 
@@ -156,21 +162,21 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
         cap = funding[s].per_unit_cap.get(f)
         if cap is None:
             return pyo.Constraint.Skip
-        return m.fund_part[s, j, f] <= cap * sum(m.units_via[o[0], o[1], f]
+        return m.fund_part[s, j, f] <= cap / U * sum(m.units_via[o[0], o[1], f]
                                                  for o in eligible_options(idx, funding[s], j))
 
     m.funding_cap = pyo.Constraint(m.FUND_PART, rule=cap_rule)
     m.funding_share = pyo.Constraint(
-        m.FUND, rule=lambda m, s, j: m.fund[s, j] <= funding[s].max_share * m.project_capex[j]
+        m.FUND, rule=lambda m, s, j: m.fund[s, j] <= funding[s].max_share * m.project_capex[j] / U
         if funding[s].max_share < 1 else pyo.Constraint.Skip)
     minp = [(s, j) for s, j in pairs if funding[s].min_project > 0]
     m.FUND_MIN = pyo.Set(initialize=minp, dimen=2, ordered=True)
     m.fund_use = pyo.Var(m.FUND_MIN, domain=pyo.Binary)
     m.funding_min_project_use = pyo.Constraint(
-        m.FUND_MIN, rule=lambda m, s, j: m.fund[s, j] <= big_m[j] * m.fund_use[s, j])
+        m.FUND_MIN, rule=lambda m, s, j: m.fund[s, j] <= big_m[j] / U * m.fund_use[s, j])
     m.funding_min_project = pyo.Constraint(
-        m.FUND_MIN, rule=lambda m, s, j: m.project_capex[j]
-        >= funding[s].min_project * m.fund_use[s, j])
+        m.FUND_MIN, rule=lambda m, s, j: m.project_capex[j] / U
+        >= funding[s].min_project / U * m.fund_use[s, j])
 
     # every project paid in full, year by year when phased
     sources_of: dict[str, list[str]] = {}
@@ -178,7 +184,7 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
         sources_of.setdefault(j, []).append(s)
 
     def paid_rule(m, j):
-        body = m.project_capex[j] - sum(m.fund[s, j] for s in sources_of.get(j, []))
+        body = m.project_capex[j] / U - sum(m.fund[s, j] for s in sources_of.get(j, []))
         return body == 0 if _has_vars(body) else pyo.Constraint.Skip
 
     m.funding_paid = pyo.Constraint(m.PROJECTS, rule=paid_rule)
@@ -186,13 +192,13 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
     keys_in = [(s, j, t) for s, j in pairs for t in years]
     m.FUND_IN = pyo.Set(initialize=keys_in, dimen=3, ordered=True)
     m.fund_in = pyo.Var(m.FUND_IN, domain=pyo.NonNegativeReals,
-                        bounds=lambda _, s, j, t: (0.0, big_m[j]))
+                        bounds=lambda _, s, j, t: (0.0, big_m[j] / U))
     if ph.enabled:
         m.funding_years = pyo.Constraint(
             m.FUND, rule=lambda m, s, j: m.fund[s, j] == sum(m.fund_in[s, j, t] for t in years))
 
         def paid_year(m, j, t):
-            body = m.project_spend[j, t] - sum(m.fund_in[s, j, t]
+            body = m.project_spend[j, t] / U - sum(m.fund_in[s, j, t]
                                                for s in sources_of.get(j, []))
             return body == 0 if _has_vars(body) else pyo.Constraint.Skip
 
@@ -205,7 +211,7 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
                   if amount_by_period(src.amount, ph) is None or not ph.enabled]
     m.funding_amount = pyo.Constraint(
         total_keys, rule=lambda m, s: sum(m.fund[s, j] for j in projects_of[s])
-        <= total_amount(funding[s].amount) if projects_of.get(s) else pyo.Constraint.Skip)
+        <= total_amount(funding[s].amount) / U if projects_of.get(s) else pyo.Constraint.Skip)
     year_keys = [(s, t) for s in funding if s not in total_keys for t in years]
 
     def year_rule(m, s, t):
@@ -215,7 +221,7 @@ def add_funding(m: pyo.ConcreteModel, idx: ModelIndex, data, funding: dict[str, 
         per = amount_by_period(funding[s].amount, ph)
         if ph.carry_over:
             return (sum(m.fund_in[s, j, u] for j in js for u in years if u <= t)
-                    <= sum(per[u] for u in years if u <= t))
-        return sum(m.fund_in[s, j, t] for j in js) <= per[t]
+                    <= sum(per[u] for u in years if u <= t) / U)
+        return sum(m.fund_in[s, j, t] for j in js) <= per[t] / U
 
     m.funding_amount_year = pyo.Constraint(year_keys, rule=year_rule)

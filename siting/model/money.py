@@ -22,6 +22,10 @@ import pyomo.environ as pyo
 from siting.config import AreaBudgets, AreaQuotas, FundingSource, Operating, Phasing, Scenario
 from siting.model.sets import ModelIndex
 
+MONEY_UNIT = 10_000.0
+"""Rows about money are written in 万元 (10,000 CNY), and the funding variables are in 万元:
+rows in yuan (amounts of 1e7 beside prices of 1e3 per m²) left HiGHS stalling in its first LP
+on the demo."""
 WHOLE_PLAN = 0
 """The one period of a plan without phasing."""
 
@@ -46,6 +50,16 @@ class Money:
         """Whether any family adds rows (the lifecycle objective alone adds none)."""
         return bool(self.budgets.limits or self.quotas.active or self.funding
                     or self.operating.budget_per_year is not None or self.min_utilisation)
+
+    def start_budget(self) -> float | None:
+        """A total capex within which any plan satisfies the area budgets and can be paid
+        by the sources without restrictions (for a constructive start; ``None``: no cap)."""
+        caps = [total_amount(x) for x in self.budgets.limits.values()]
+        if self.funding:
+            caps.append(sum(total_amount(s.amount) for s in self.funding.values()
+                            if not (s.functions or s.channels or s.per_unit_cap)
+                            and s.max_share >= 1 and s.min_project <= 0))
+        return min(caps) if caps else None
 
     def relaxed(self) -> Money:
         """Without any money limit (area budgets, funding, operating budget): quotas and

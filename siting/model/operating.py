@@ -25,6 +25,7 @@ import math
 
 import pyomo.environ as pyo
 
+from siting.model.money import MONEY_UNIT
 from siting.model.sets import ModelIndex
 
 
@@ -48,8 +49,8 @@ def add_operating(m: pyo.ConcreteModel, idx: ModelIndex, data, money) -> None:
     m.rent_year = pyo.Expression(expr=sum(r * m.gross[o] for o, r in rent.items() if r))
     m.lifecycle_factor = pyo.Param(initialize=op.annuity)
     if op.budget_per_year is not None:
-        m.operating_budget = pyo.Constraint(expr=m.opex_year + m.rent_year
-                                            <= float(op.budget_per_year))
+        m.operating_budget = pyo.Constraint(expr=(m.opex_year + m.rent_year) / MONEY_UNIT
+                                            <= float(op.budget_per_year) / MONEY_UNIT)
     floors = {f: float(u) for f, u in money.min_utilisation.items() if u > 0}
     keys = [h for h in idx.hosts if h[1] in floors]
     m.operating_utilisation = pyo.Constraint(

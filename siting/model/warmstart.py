@@ -232,19 +232,19 @@ def _settle_standards(m: pyo.ConcreteModel, idx, spaces: dict, units: dict,
 
 
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
-                 keep: frozenset = frozenset(), frozen: frozenset = frozenset()
-                 ) -> dict | None:
+                 keep: frozenset = frozenset(), frozen: frozenset = frozenset(),
+                 budget: float | None = None) -> dict | None:
     """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
     made, and its passes over the model's objects only cost time)."""
     from pyomo.common.gc_manager import PauseGC
 
     with PauseGC():
-        return _greedy_start(built, weight, extend, keep, frozen)
+        return _greedy_start(built, weight, extend, keep, frozen, budget)
 
 
 def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
-                  keep: frozenset = frozenset(), frozen: frozenset = frozenset()
-                  ) -> dict | None:
+                  keep: frozenset = frozenset(), frozen: frozenset = frozenset(),
+                  cap: float | None = None) -> dict | None:
     r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
 
     Each move adds a block of units of one function to one space (opening the space through
@@ -282,6 +282,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
             or built.phasing.enabled):
         return None
     budget = float(pyo.value(m.budget_limit)) if hasattr(m, "budget_limit") else math.inf
+    budget = budget if cap is None else min(budget, cap)  # e.g. money any source may pay
     max_open = opts.max_spaces if opts.max_spaces is not None else math.inf
     cw = coverage_weights(idx, weight)
     share = idx.service_share
