@@ -153,6 +153,20 @@ def funding_summary(built, scenario: Scenario, sites: pd.DataFrame) -> dict:
             "total_committed": _r(sum(x["committed"] for x in sources))}
 
 
+def funding_sources(summary: dict, sites: pd.DataFrame) -> list[str]:
+    """Per site: which sources pay how much, e.g. "中央预算内投资 8.0万元；区级财政资金 24.5万元"
+    (the ``funding_source`` column of sites.csv, read by the project register)."""
+    f = summary["funding"]
+    label = {s["source"]: s["label"] for s in f["sources"]}
+    paid: dict[str, dict[str, float]] = {}
+    for a in f["allocations"]:
+        d = paid.setdefault(a["space_id"], {})
+        d[a["source"]] = d.get(a["source"], 0.0) + a["amount"]
+    return ["；".join(f"{label[s]} {x / 1e4:,.1f}万元" for s, x in
+                     sorted(paid.get(j, {}).items(), key=lambda kv: list(label).index(kv[0])))
+            for j in sites["space_id"]]
+
+
 def _balance(alloc: list[dict], sites: pd.DataFrame, ph) -> None:
     """Make each project's rounded allocations add up to its rounded cost to the cent (the
     largest allocation takes the rounding difference)."""

@@ -136,7 +136,7 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     served_at = assign.groupby(["site_id", "function"])["served"].sum()
 
     fn = data.functions
-    from siting.money import money_summary, site_rent
+    from siting.money import funding_sources, money_summary, site_rent
 
     rent = site_rent(built, data, scenario, chosen)
     rows = []
@@ -209,6 +209,8 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     summary["scenario_file"] = scenario_source(scenario)
     summary.update(money_summary(built, data, scenario, sites, zones, assign,
                                  summary.get("by_year")))
+    if "funding" in summary:
+        sites["funding_source"] = funding_sources(summary, sites)
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],
                 zones=zones, summary=summary, data=data)

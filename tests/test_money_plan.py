@@ -67,8 +67,11 @@ def test_money_tables_read_correctly(plan_dir):
         sites["opex_per_year"].sum() + sites["rent_per_year"].sum(), abs=0.05)
     assert op["running_cost_per_year"] <= 600_000 + 1
     with pd.ExcelFile(plan_dir / "plan.xlsx") as xl:
-        assert {"areas", "funding", "funding_by_year", "funding_matrix",
-                "operating"} <= set(xl.sheet_names)
+        assert {"分区预算与配额", "资金来源", "项目资金构成", "运营成本"} <= set(xl.sheet_names)
+        pass
+    reg = pd.read_excel(plan_dir / "plan.xlsx", sheet_name="项目清单")
+    funded = reg.loc[reg["项目名称"].notna(), "资金来源"].astype(str)
+    assert funded.str.contains("区级财政资金").any()  # the register names each project's sources
     assert verify_plan(plan_dir) == []
 
 
