@@ -14,7 +14,8 @@ from siting.report.folder import PlanFolder
 
 WORDS = {
     "district": ("区", "District"), "street": ("街道", "Street"),
-    "budget": ("预算 (万元)", "Budget (10k CNY)"), "spent": ("已安排投资 (万元)", "Spent (10k CNY)"),
+    "budget": ("预算 (万元)", "Budget (10k CNY)"),
+    "spent": ("已安排投资 (万元)", "Spent (10k CNY)"),
     "left": ("余额 (万元)", "Left (10k CNY)"), "n_projects": ("项目数", "Projects"),
     "communities": ("社区数", "Communities"),
     "communities_covered": ("达标社区数", "Communities covered"),

@@ -62,7 +62,7 @@ def _within(amounts: dict, limits: dict | float, years: list, carry: bool, what:
     return v
 
 
-@family("area_budgets", order=60)
+@family("area_budgets", order=91)
 def check_area_budgets(ctx: PlanContext) -> list[Violation]:
     b, ph = ctx.scen.budgets, ctx.scen.phasing
     if not b.limits:
@@ -110,7 +110,7 @@ def _attributable(ctx: PlanContext, r, f: str, u: float) -> float:
                 + cpm * float(ctx.fn.at[f, "area_per_unit_m2"]) / usable)
 
 
-@family("funding", order=61)
+@family("funding", order=92)
 def check_funding(ctx: PlanContext) -> list[Violation]:
     """Each project paid in full (every year when phased), only by sources it is eligible
     for, within each source's share, caps per unit, smallest project and amounts."""
@@ -192,7 +192,7 @@ def site_rent(ctx: PlanContext, r) -> float:
     return float(rate) * float(r["floor_area_m2"])
 
 
-@family("operating", order=62)
+@family("operating", order=93)
 def check_operating(ctx: PlanContext) -> list[Violation]:
     """Opex and rent a year within the operating budget; rent as reported; every new
     facility of a function with a floor serves its share of capacity."""
@@ -225,7 +225,7 @@ def check_operating(ctx: PlanContext) -> list[Violation]:
     return v
 
 
-@family("quotas", order=63)
+@family("quotas", order=94)
 def check_quotas(ctx: PlanContext) -> list[Violation]:
     """Every quota met, or (soft) its shortfall reported with at least the amount missing."""
     q = ctx.scen.quotas
