@@ -154,6 +154,10 @@ class FunctionOverride(_Strict):
     enabled: bool | None = None
     walking_limit_m: float | None = Field(None, gt=0)
     demand_rate: float | None = Field(None, ge=0)
+    demand_per: float | None = Field(None, gt=0)
+    demand_base: Literal["population", "households", "pop_0_3", "pop_60_plus"] | None = None
+    """Population group the demand is counted on (e.g. ``pop_0_3`` for childcare: slots per
+    child aged 0-3, so a fall in births lowers it: ``scenarios/childcare_0_3.yaml``)."""
     weight: float | None = Field(None, ge=0)
     area_per_unit_m2: float | None = Field(None, gt=0)
     min_units: int | None = Field(None, ge=0)

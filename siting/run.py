@@ -63,7 +63,7 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
             and not scenario.phasing.enabled):
         # on a re-solve the solver also keeps the previous plan if it is still feasible and
         # better than the greedy one
-        warm = _greedy_start(built, data, timings) or warm
+        warm = _greedy_start(built, data, timings, scenario) or warm
     progress.stage(f"solving (time limit {scenario.solver.time_limit_s:g} s, gap "
                    f"{100 * scenario.solver.mip_rel_gap:g} %)")
     if serve_all:  # by the facility-location structure where the model has it
@@ -133,15 +133,24 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
     return True
 
 
-def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict) -> bool:
-    """Set a constructive plan on ``built`` as HiGHS's starting solution."""
+def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict,
+                  scenario: Scenario | None = None) -> bool:
+    """Set a constructive plan on ``built`` as HiGHS's starting solution (with funding
+    sources or area budgets, one the money can pay: :func:`siting.money.money_start`)."""
     from siting.model.decisions import start_from_pins
     from siting.model.warmstart import greedy_start
 
     t0 = time.perf_counter()
     keep, frozen = start_from_pins(built)
-    got = greedy_start(built, data.functions["weight"].astype(float).to_dict(), extend=True,
-                       keep=keep, frozen=frozen, budget=built.money.start_budget())
+    weight = data.functions["weight"].astype(float).to_dict()
+    money = built.money
+    if scenario is not None and (money.funding or money.budgets.limits):
+        from siting.money import money_start
+
+        got = money_start(built, weight, scenario.solver, keep=keep, frozen=frozen)
+    else:
+        got = greedy_start(built, weight, extend=True, keep=keep, frozen=frozen,
+                           budget=money.start_budget())
     timings["greedy_start"] = time.perf_counter() - t0
     if got is not None:
         log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",

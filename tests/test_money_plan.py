@@ -141,3 +141,51 @@ def test_verifier_rejects_area_budget_operating_and_utilisation(plan_dir, tmp_pa
     assert "operating_budget" in kinds
     if (sites["units_childcare"] > 0).any():
         assert "utilisation" in kinds
+
+
+def with_scenario(plan_dir: Path, tmp_path: Path, **changes) -> list:
+    """The plan checked against a scenario asking for more than it was made for."""
+    bad = tmp_path / "bad"
+    shutil.copytree(plan_dir, bad)
+    summary = json.loads((bad / "summary.json").read_text(encoding="utf-8"))
+    summary["resolved_scenario"].update(changes)
+    (bad / "summary.json").write_text(json.dumps(summary, ensure_ascii=False),
+                                      encoding="utf-8")
+    return verify_plan(bad)
+
+
+def test_verifier_rejects_missed_quotas_and_floors(plan_dir, tmp_path):
+    quota = {"by": "district", "functions": ["meal_point"], "min_share": 1.0,
+             "communities": {"北城区": 50}}
+    hard = with_scenario(plan_dir, tmp_path / "a", quotas={**quota, "mode": "hard"})
+    assert [v.kind for v in hard] == ["quota"] and "hard mode" in hard[0].message
+    soft = with_scenario(plan_dir, tmp_path / "b", quotas=quota)  # missed and not reported
+    assert [v.kind for v in soft] == ["quota"] and "reported 0" in soft[0].message
+    # a room twice the size it was planned (so half empty) against a 90 % floor
+    sites = read(plan_dir, "sites.csv")
+    f = next(c[6:] for c in sites.columns if c.startswith("units_") and sites[c].max() > 0)
+    bad = tmp_path / "c"
+    shutil.copytree(plan_dir, bad)
+    i = sites.index[sites[f"units_{f}"] > 0][0]
+    sites.loc[i, f"units_{f}"] *= 2
+    sites.to_csv(bad / "sites.csv", index=False, encoding="utf-8-sig")
+    floors = with_scenario(bad, tmp_path / "d", min_utilisation={f: 0.9})
+    assert "utilisation" in {v.kind for v in floors}
+
+
+def test_demand_decline_scenario_lowers_childcare_demand():
+    from siting.config import load_scenario
+    from siting.data import load_inputs
+    from siting.problem import compute_demand
+
+    demand = {}
+    for name in ("base", "childcare_0_3", "demand_decline"):
+        s = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+        inp = load_inputs(s)
+        from siting.problem import apply_function_overrides
+
+        d = compute_demand(inp.zones, apply_function_overrides(inp.functions, s), s)
+        demand[name] = float(d.xs("childcare", level="function").sum())
+    # the catalogue counts childcare on all residents: only the 0-3 base lets births matter
+    assert demand["childcare_0_3"] != pytest.approx(demand["base"], rel=1e-3)
+    assert demand["demand_decline"] == pytest.approx(0.8 * demand["childcare_0_3"], rel=1e-9)

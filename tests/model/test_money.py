@@ -170,3 +170,38 @@ def test_funding_split_draws_sources_in_listed_order():
                          / built.index.usable[(j, k)])
     assert central == pytest.approx(want, rel=1e-6) and want > 0
     assert built.violations() == []
+
+
+def test_phased_funding_pays_each_year_within_each_release():
+    # Two plan years; a renovation (9 months) opens the year it starts, a conversion (12)
+    # too. The district releases 150,000 in 2025 and 200,000 in 2026 without carry-over:
+    # the plan must spread its projects so that each year's spending is paid that year.
+    from siting.config import Phasing
+
+    data = instance()
+    ph = Phasing(enabled=True, years=[2025, 2026],
+                 budget_per_year={2025: 1e6, 2026: 1e6}, carry_over=False)
+    money = Money(funding=sources(central={"amount": 40_000.0, "functions": ["a"]},
+                                  district={"amount": {2025: 150_000.0, 2026: 200_000.0}}),
+                  budgets=AreaBudgets(limits={"D2": {2025: 1e6, 2026: 180_000.0}}))
+    built = build_model(data, ModelOptions(tie_break=1e-2), phasing=ph, money=money)
+    res = solve(built, SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60))
+    assert res.status == "optimal" and built.violations() == []
+    m = built.model
+    spend = {t: sum(pyo.value(m.project_spend[j, t]) for j in m.PROJECTS) for t in ph.years}
+    paid = {t: 1e4 * sum(pyo.value(m.fund_in[s, j, t]) for s, j, tt in m.FUND_IN if tt == t)
+            for t in ph.years}
+    district = {t: 1e4 * sum(pyo.value(m.fund_in[s, j, t]) for s, j, tt in m.FUND_IN
+                             if tt == t and s == "district") for t in ph.years}
+    for t in ph.years:
+        assert paid[t] == pytest.approx(spend[t], abs=0.01)
+    assert district[2025] <= 150_000 + 0.01 and district[2026] <= 200_000 + 0.01
+    d2 = sum(pyo.value(m.project_spend[j, 2026]) for j in ("S2", "S3"))
+    assert d2 <= 180_000 + 0.01
+    # both years spend: one year's money alone could not pay for the plan
+    assert min(spend.values()) > 0
+    # the same plan without phasing would have 390,000 to spend at once: more coverage
+    flat = build_model(data, ModelOptions(tie_break=1e-2), money=Money(funding=sources(
+        central={"amount": 40_000.0, "functions": ["a"]}, district={"amount": 350_000.0})))
+    solve(flat, SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60))
+    assert pyo.value(flat.model.coverage_score) >= pyo.value(m.coverage_score) - 1e-9
