@@ -166,7 +166,9 @@ def cli_reference() -> str:
 MODEL_MODULES = ("siting.model", "siting.model.sets", "siting.model.variables",
                  "siting.model.parameters", "siting.model.siting", "siting.model.capacity",
                  "siting.model.service", "siting.model.standards", "siting.model.phasing",
-                 "siting.model.objective", "siting.model.rows", "siting.model.warmstart")
+                 "siting.model.money", "siting.model.areas", "siting.model.funding",
+                 "siting.model.operating", "siting.model.objective", "siting.model.rows",
+                 "siting.model.warmstart")
 """The model's modules, in the order :func:`siting.model.build_model` uses them."""
 
 

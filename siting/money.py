@@ -363,6 +363,25 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
         high = min(high, built.options.budget)
     low = min(low if low is not None else high, high)
     got = None
+    share = _channel_shares(built)
+    if any(share.values()) and low < high:
+        # the unrestricted money goes furthest where restricted sources pay the rest: the
+        # greedy prices each option at what the unrestricted money pays of it (the model's
+        # prices are not touched: the greedy reads them from the index)
+        from dataclasses import replace
+
+        idx = built.index
+        for alpha in (1.0, 0.5):
+            cheap = replace(built, index=replace(
+                idx, fixed_cost={o: c * (1 - alpha * share[o]) for o, c in idx.fixed_cost.items()},
+                cost_per_m2={o: c * (1 - alpha * share[o]) for o, c in idx.cost_per_m2.items()}))
+            for k in range(steps + 1):
+                cap = low * (1 - 0.6 * k / steps)
+                got = greedy_start(cheap, weight, extend=False, budget=cap)
+                if got is None:
+                    break
+                if _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False):
+                    return {**got, "cap": cap, "leverage": alpha}
     for k in range(steps + 1):
         cap = high - (high - low) * k / steps
         got = greedy_start(built, weight, extend=True, budget=cap, keep=keep, frozen=frozen)
@@ -371,6 +390,17 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
         if _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False):
             return {**got, "cap": cap}
     return got
+
+
+def _channel_shares(built) -> dict[tuple[str, str], float]:
+    """Per option: the largest share of its cost a source limited to channels (and to no
+    functions) may pay."""
+    out = {}
+    for o in built.index.options:
+        out[o] = max([s.max_share for s in built.money.funding.values()
+                      if s.channels and o[1] in s.channels and not s.eligible_functions
+                      and s.min_project <= 0] or [0.0])
+    return out
 
 
 MONEY_FILES = ("areas.csv", "funding.csv", "funding_by_year.csv", "funding_matrix.csv",

@@ -73,6 +73,12 @@ def test_money_tables_read_correctly(plan_dir):
     funded = reg.loc[reg["项目名称"].notna(), "资金来源"].astype(str)
     assert funded.str.contains("区级财政资金").any()  # the register names each project's sources
     assert verify_plan(plan_dir) == []
+    from siting.report.folder import PlanFolder
+    from siting.report.money import money_section
+
+    html = money_section(PlanFolder.read(plan_dir), "zh")
+    assert "资金来源与分区预算" in html and "区级财政资金" in html and "北城区" in html
+    assert "Funding and area budgets" in money_section(PlanFolder.read(plan_dir), "en")
 
 
 def tampered(plan_dir: Path, tmp_path: Path, name: str, change) -> list:
@@ -92,20 +98,29 @@ def test_verifier_rejects_broken_funding_rules(plan_dir, tmp_path):
     d = f[f["source"] == "district"]
     assert len(d)
 
-    def central_pays_all(df):
-        i = df.index[df["source"] == "district"][0]
+    def central_pays_all(df):  # beyond its share, caps per unit and functions
+        i = df.index[df["source"] != "central"][0]
         df.at[i, "source"] = "central"
 
     assert "funding" in tampered(plan_dir, tmp_path / "a", "funding.csv", central_pays_all)
 
-    def bonds_pay_renovation(df):  # bonds fund only conversions and new builds
-        ren = set(read(plan_dir, "sites.csv").query("channel in ['renovate', 'transfer']")
-                  ["space_id"])
-        i = df.index[df["space_id"].isin(ren)][0]
-        df.at[i, "source"] = "bonds"
+    sites = read(plan_dir, "sites.csv")
+    other = sites.index[~sites["channel"].isin(["convert", "new_build"])]
+    if len(other):  # bonds fund only conversions and new builds
+        j = sites.at[other[0], "space_id"]
 
-    assert "funding" in tampered(plan_dir, tmp_path / "b", "funding.csv",
-                                 bonds_pay_renovation)
+        def bonds_pay_renovation(df):
+            df.loc[df.index[df["space_id"] == j][0], "source"] = "bonds"
+
+        kinds = tampered(plan_dir, tmp_path / "b", "funding.csv", bonds_pay_renovation)
+    else:
+        j = f.loc[f["source"] == "bonds", "space_id"].iloc[0]
+
+        def renovated(df):
+            df.loc[df["space_id"] == j, "channel"] = "renovate"
+
+        kinds = tampered(plan_dir, tmp_path / "b", "sites.csv", renovated)
+    assert "funding" in kinds
 
     def unpaid(df):
         df.loc[df.index[0], "amount"] = 0.0
@@ -189,3 +204,11 @@ def test_demand_decline_scenario_lowers_childcare_demand():
     # the catalogue counts childcare on all residents: only the 0-3 base lets births matter
     assert demand["childcare_0_3"] != pytest.approx(demand["base"], rel=1e-3)
     assert demand["demand_decline"] == pytest.approx(0.8 * demand["childcare_0_3"], rel=1e-9)
+
+
+def test_chinese_headers_for_district_and_rent():
+    from siting.aliases import column_map
+
+    assert column_map("zones", ["社区编号", "所属区"])["所属区"] == "district"
+    got = column_map("spaces", ["区", "年租金单价"])
+    assert got == {"区": "district", "年租金单价": "rent_per_m2_year"}

@@ -181,3 +181,80 @@ def sheet_operating(plan: PlanFolder, lang: str):
 
 PLAN_SHEETS = [sheet_areas, sheet_funding, sheet_funding_matrix, sheet_operating]
 """Money sheets of ``plan.xlsx`` (after the yearly sheet, before the inputs)."""
+
+
+# --------------------------------------------------------------------------------------------
+# HTML report section (siting.report.html): funding and area budgets
+
+
+def _html_table(df: pd.DataFrame, money: set[str], pct: set[str]) -> str:
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
+    rows = []
+    for r in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, r):
+            if v is None or (isinstance(v, float) and v != v):
+                s, cls = "—", ""
+            elif c in money:
+                s, cls = f"{float(v) / 1e4:,.1f}", " class='num'"
+            elif c in pct:
+                s, cls = f"{100 * float(v):.1f}%", " class='num'"
+            elif isinstance(v, (int, float)):
+                s, cls = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}", " class='num'"
+            else:
+                s, cls = escape(str(v)), ""
+            cells.append(f"<td{cls}>{s}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def money_section(plan: PlanFolder, lang: str) -> str | None:
+    """Funding sources (amount, committed, left, per year, rules in words) and spending and
+    coverage per area against budget and quota; ``None`` when the plan has neither."""
+    s = plan.summary
+    if not s.get("funding") and not s.get("budgets"):
+        return None
+    zh = lang == "zh"
+    parts = [f"<h2>{'资金来源与分区预算' if zh else 'Funding and area budgets'}</h2>"]
+    src = source_rows(s, lang, plan.labels)
+    if src is not None:
+        f = s["funding"]
+        parts.append("<p>" + (
+            f"资金来源合计 {f['total_amount'] / 1e4:,.1f} 万元，方案安排 "
+            f"{f['total_committed'] / 1e4:,.1f} 万元。每个项目的投资由其符合条件的资金来源全额"
+            "承担；各来源按所列顺序优先使用。" if zh else
+            f"The sources hold {f['total_amount'] / 1e4:,.1f} (10k CNY); the plan commits "
+            f"{f['total_committed'] / 1e4:,.1f}. Every project is paid in full by the sources "
+            "it is eligible for, drawn on in the order listed.") + "</p>")
+        shown = src.rename(columns={c: w(c, lang) for c in src.columns})
+        shown[w("year", lang)] = [w("all_years", lang) if str(v) == "all" else v
+                                  for v in shown[w("year", lang)]]
+        parts.append(_html_table(shown, {w(c, lang) for c in ("released", "committed", "left")},
+                                 set()))
+        mat = matrix_rows(s, plan.sites)
+        if mat is not None and len(mat):
+            mat = mat.copy()
+            mat["channel"] = [text.channel_label(v, lang) for v in mat["channel"]]
+            heads = {c: (c[7:] if c.startswith("source:") else w(c, lang)) for c in mat.columns}
+            money = {heads[c] for c in mat.columns if c.startswith("source:")
+                     or c == "project_cost"}
+            parts.append(f"<h3>{'项目资金构成 (万元)' if zh else 'Funding of each project'}</h3>")
+            parts.append(_html_table(mat.rename(columns=heads), money, set()))
+    areas = area_rows(s)
+    if areas is not None:
+        b = s["budgets"]
+        quota = any(a["quota_communities"] is not None or a["quota_coverage"] is not None
+                    for a in b["areas"])
+        if not quota:  # budgets only: the spending columns (coverage is in its own section)
+            areas = areas[[c for c in areas.columns if not c.startswith(("coverage_", "quota_"))
+                           and c != "communities_covered"]]
+        parts.append(f"<h3>{'分区预算与配额' if zh else 'Budgets and quotas by area'}</h3>")
+        heads = {c: (text.header(c, lang, plan.labels) if c.startswith("coverage_")
+                     else w(c, lang)) for c in areas.columns}
+        money = {heads[c] for c in ("budget", "spent", "left")}
+        pct = {heads[c] for c in areas.columns if c.startswith("coverage_")
+               or c == "quota_coverage"}
+        parts.append(_html_table(areas.rename(columns=heads), money, pct))
+    return "\n".join(parts)
