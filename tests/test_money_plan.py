@@ -25,7 +25,7 @@ SMALL = ["--set", "funding.central.amount=1500000", "--set", "funding.bonds.amou
          "--set", "operating.budget_per_year=600000",
          "--set", "operating.rent_per_m2_year={convert: 300}",
          "--set", "min_utilisation={childcare: 0.7}",
-         "--set", "solver.time_limit_s=15", "--set", "solver.mip_rel_gap=0.02"]
+         "--set", "solver.time_limit_s=8", "--set", "solver.mip_rel_gap=0.02"]
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +172,13 @@ def with_scenario(plan_dir: Path, tmp_path: Path, **changes) -> list:
 def test_verifier_rejects_missed_quotas_and_floors(plan_dir, tmp_path):
     quota = {"by": "district", "functions": ["meal_point"], "min_share": 1.0,
              "communities": {"北城区": 50}}
-    hard = with_scenario(plan_dir, tmp_path / "a", quotas={**quota, "mode": "hard"})
-    assert [v.kind for v in hard] == ["quota"] and "hard mode" in hard[0].message
-    soft = with_scenario(plan_dir, tmp_path / "b", quotas=quota)  # missed and not reported
-    assert [v.kind for v in soft] == ["quota"] and "reported 0" in soft[0].message
+    # (the scenario no longer matches its file either: an 'inputs' violation besides)
+    hard = [v for v in with_scenario(plan_dir, tmp_path / "a",
+                                     quotas={**quota, "mode": "hard"}) if v.kind == "quota"]
+    assert len(hard) == 1 and "hard mode" in hard[0].message
+    soft = [v for v in with_scenario(plan_dir, tmp_path / "b", quotas=quota)
+            if v.kind == "quota"]  # missed and not reported
+    assert len(soft) == 1 and "reported 0" in soft[0].message
     # a room twice the size it was planned (so half empty) against a 90 % floor
     sites = read(plan_dir, "sites.csv")
     f = next(c[6:] for c in sites.columns if c.startswith("units_") and sites[c].max() > 0)
