@@ -377,7 +377,8 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
                 cost_per_m2={o: c * (1 - alpha * share[o]) for o, c in idx.cost_per_m2.items()}))
             for k in range(steps + 1):
                 cap = low * (1 - 0.6 * k / steps)
-                got = greedy_start(cheap, weight, extend=False, budget=cap)
+                got = greedy_start(cheap, weight, extend=bool(keep or frozen), budget=cap,
+                                   keep=keep, frozen=frozen)
                 if got is None:
                     break
                 if _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False):
