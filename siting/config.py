@@ -442,6 +442,8 @@ class AreaBudgets(_Strict):
     by: Literal["district", "street"] = "district"
     """Which column of the spaces file names a project's area."""
     limits: dict[AreaName, float | dict[int, float]] = Field(default_factory=dict)
+    """Capex cap per area in CNY, e.g. ``{北城区: 26_000_000}``, or per year when phased,
+    e.g. ``{南城区: {2025: 8e6, 2026: 9e6}}``."""
 
     @field_validator("limits")
     @classmethod
@@ -463,8 +465,12 @@ class AreaQuotas(_Strict):
     by: Literal["district", "street"] = "district"
     """Which column of the zones file names a community's area."""
     mode: Literal["soft", "hard"] = "soft"
+    """``soft``: a quota that cannot be met is a shortfall, penalised and explained like a
+    standard's; ``hard``: a plan missing it is refused."""
     functions: list[str] = Field(default_factory=list)
+    """Functions a covered community must be served with (all enabled ones if empty)."""
     min_share: float = Field(1.0, gt=0, le=1)
+    """Share of each such function's demand a covered community must be served."""
     communities: dict[AreaName, int] = Field(default_factory=dict)
     """At least this many communities of the area covered."""
     coverage: dict[AreaName, float] = Field(default_factory=dict)
@@ -491,6 +497,7 @@ class FundingSource(_Strict):
     """Total money of the source; with phasing, a mapping ``{year: amount}`` released per year
     (unspent money carries over when ``phasing.carry_over``)."""
     label: str = ""
+    """Its name in the outputs, e.g. 中央预算内投资 (default: the key)."""
     functions: list[str] = Field(default_factory=list)
     """Functions it pays for (empty: any). A source limited to functions pays only their part
     of a project: their fit-out and the building cost of the floor area they use."""
@@ -524,6 +531,7 @@ class Operating(_Strict):
     budget_per_year: float | None = Field(None, ge=0)
     """Operating subsidy available per year for opex + rent of the new facilities."""
     years: int = Field(10, ge=1)
+    """Years of running costs counted by ``min_lifecycle_cost``."""
     discount_rate: float = Field(0.0, ge=0, lt=1)
     """Yearly discount rate of the running costs in the lifecycle cost (0 = plain sum)."""
     rent_per_m2_year: dict[str, float] = Field(default_factory=dict)
