@@ -73,12 +73,14 @@ def test_money_tables_read_correctly(plan_dir):
     funded = reg.loc[reg["项目名称"].notna(), "资金来源"].astype(str)
     assert funded.str.contains("区级财政资金").any()  # the register names each project's sources
     assert verify_plan(plan_dir) == []
-    from siting.report.folder import PlanFolder
-    from siting.report.money import money_section
+    html = (plan_dir / "report.html").read_text(encoding="utf-8")
+    sec = html[html.index('id="money"'):]
+    assert "资金来源与分区预算" in sec and "区级财政资金" in sec and "北城区" in sec
+    from siting.report.html import Report
+    from siting.report.money import section_money
 
-    html = money_section(PlanFolder.read(plan_dir), "zh")
-    assert "资金来源与分区预算" in html and "区级财政资金" in html and "北城区" in html
-    assert "Funding and area budgets" in money_section(PlanFolder.read(plan_dir), "en")
+    en = section_money(Report(plan_dir, lang="en"))
+    assert en.title == "Funding and area budgets" and "District" in en.body
 
 
 def tampered(plan_dir: Path, tmp_path: Path, name: str, change) -> list:

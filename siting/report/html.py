@@ -985,6 +985,11 @@ SECTIONS: dict[str, list[Callable[[Report], Section | None]]] = {
 }
 """The sections of each kind of report, in order (see the module docstring)."""
 
+# sections that live in their own modules register themselves (issue 19: funding and budgets)
+from siting.report import money as _money  # noqa: E402
+
+_money.register()
+
 
 # --------------------------------------------------------------------------------------------
 # Page

@@ -187,74 +187,71 @@ PLAN_SHEETS = [sheet_areas, sheet_funding, sheet_funding_matrix, sheet_operating
 # HTML report section (siting.report.html): funding and area budgets
 
 
-def _html_table(df: pd.DataFrame, money: set[str], pct: set[str]) -> str:
-    from html import escape
-
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
-    rows = []
-    for r in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, r):
-            if v is None or (isinstance(v, float) and v != v):
-                s, cls = "—", ""
-            elif c in money:
-                s, cls = f"{float(v) / 1e4:,.1f}", " class='num'"
-            elif c in pct:
-                s, cls = f"{100 * float(v):.1f}%", " class='num'"
-            elif isinstance(v, (int, float)):
-                s, cls = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}", " class='num'"
-            else:
-                s, cls = escape(str(v)), ""
-            cells.append(f"<td{cls}>{s}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def _wan(v) -> str:
+    return "—" if v is None or (isinstance(v, float) and v != v) else f"{float(v) / 1e4:,.1f}"
 
 
-def money_section(plan: PlanFolder, lang: str) -> str | None:
-    """Funding sources (amount, committed, left, per year, rules in words) and spending and
-    coverage per area against budget and quota; ``None`` when the plan has neither."""
-    s = plan.summary
-    if not s.get("funding") and not s.get("budgets"):
+def section_money(r):
+    """Funding sources (amount, committed, left, per year, rules in words), what each source
+    pays for each project, and spending and coverage per area against budget and quota;
+    ``None`` when the plan has neither funding sources nor area budgets or quotas."""
+    from siting.report.html import Section, para, table_html
+
+    p = r.plan
+    if p is None or not (p.summary.get("funding") or p.summary.get("budgets")):
         return None
-    zh = lang == "zh"
-    parts = [f"<h2>{'资金来源与分区预算' if zh else 'Funding and area budgets'}</h2>"]
-    src = source_rows(s, lang, plan.labels)
+    s, lang, body = p.summary, r.lang, []
+    src = source_rows(s, lang, p.labels)
     if src is not None:
         f = s["funding"]
-        parts.append("<p>" + (
-            f"资金来源合计 {f['total_amount'] / 1e4:,.1f} 万元，方案安排 "
-            f"{f['total_committed'] / 1e4:,.1f} 万元。每个项目的投资由其符合条件的资金来源全额"
-            "承担；各来源按所列顺序优先使用。" if zh else
-            f"The sources hold {f['total_amount'] / 1e4:,.1f} (10k CNY); the plan commits "
-            f"{f['total_committed'] / 1e4:,.1f}. Every project is paid in full by the sources "
-            "it is eligible for, drawn on in the order listed.") + "</p>")
-        shown = src.rename(columns={c: w(c, lang) for c in src.columns})
-        shown[w("year", lang)] = [w("all_years", lang) if str(v) == "all" else v
-                                  for v in shown[w("year", lang)]]
-        parts.append(_html_table(shown, {w(c, lang) for c in ("released", "committed", "left")},
-                                 set()))
-        mat = matrix_rows(s, plan.sites)
+        body.append(para(r.w(
+            f"资金来源合计 {_wan(f['total_amount'])} 万元，方案安排 {_wan(f['total_committed'])}"
+            " 万元。每个项目的投资由其符合条件的资金来源全额承担，各来源按所列顺序优先使用"
+            "（专项资金在前，区级资金在后）。",
+            f"The sources hold {_wan(f['total_amount'])} (10k CNY); the plan commits "
+            f"{_wan(f['total_committed'])}. Every project is paid in full by the sources it "
+            "is eligible for, drawn on in the order listed (earmarked money first).")))
+        show = src.assign(year=[w("all_years", lang) if str(v) == "all" else v
+                                for v in src["year"]])
+        show = show.rename(columns={c: w(c, lang) for c in show.columns})
+        body.append(table_html(show, formats={w(c, lang): _wan for c in
+                                              ("released", "committed", "left")}))
+        mat = matrix_rows(s, p.sites)
         if mat is not None and len(mat):
-            mat = mat.copy()
-            mat["channel"] = [text.channel_label(v, lang) for v in mat["channel"]]
-            heads = {c: (c[7:] if c.startswith("source:") else w(c, lang)) for c in mat.columns}
-            money = {heads[c] for c in mat.columns if c.startswith("source:")
-                     or c == "project_cost"}
-            parts.append(f"<h3>{'项目资金构成 (万元)' if zh else 'Funding of each project'}</h3>")
-            parts.append(_html_table(mat.rename(columns=heads), money, set()))
+            mat = mat.assign(channel=[text.channel_label(v, lang) for v in mat["channel"]])
+            heads = {c: (f"{c[7:]} ({r.t('wan')})" if c.startswith("source:") else w(c, lang))
+                     for c in mat.columns}
+            money_cols = [heads[c] for c in mat.columns if c.startswith("source:")
+                          or c == "project_cost"]
+            body.append(f"<h3>{r.w('项目资金构成', 'What each source pays for each project')}"
+                        "</h3>")
+            body.append(table_html(mat.rename(columns=heads),
+                                   formats={c: _wan for c in money_cols}))
     areas = area_rows(s)
     if areas is not None:
         b = s["budgets"]
         quota = any(a["quota_communities"] is not None or a["quota_coverage"] is not None
                     for a in b["areas"])
-        if not quota:  # budgets only: the spending columns (coverage is in its own section)
-            areas = areas[[c for c in areas.columns if not c.startswith(("coverage_", "quota_"))
+        if not quota:  # budgets only: spending per area (coverage is in its own section)
+            areas = areas[[c for c in areas.columns
+                           if not c.startswith(("coverage_", "quota_"))
                            and c != "communities_covered"]]
-        parts.append(f"<h3>{'分区预算与配额' if zh else 'Budgets and quotas by area'}</h3>")
-        heads = {c: (text.header(c, lang, plan.labels) if c.startswith("coverage_")
+        heads = {c: (text.header(c, lang, p.labels) if c.startswith("coverage_")
                      else w(c, lang)) for c in areas.columns}
-        money = {heads[c] for c in ("budget", "spent", "left")}
-        pct = {heads[c] for c in areas.columns if c.startswith("coverage_")
-               or c == "quota_coverage"}
-        parts.append(_html_table(areas.rename(columns=heads), money, pct))
-    return "\n".join(parts)
+        fmt = {heads[c]: _wan for c in ("budget", "spent", "left") if c in heads}
+        fmt.update({heads[c]: text.pct for c in areas.columns
+                    if c.startswith("coverage_") or c == "quota_coverage"})
+        body.append(f"<h3>{r.w('分区预算与配额', 'Budgets and quotas by area')}</h3>")
+        body.append(table_html(areas.rename(columns=heads), formats=fmt))
+    return Section("money", r.w("资金来源与分区预算", "Funding and area budgets"),
+                   "\n".join(body))
+
+
+def register() -> None:
+    """Put the money section into the plan report, after the year-by-year section."""
+    from siting.report.html import SECTIONS, section_by_year
+
+    plan = SECTIONS["plan"]
+    if section_money not in plan:
+        plan.insert(plan.index(section_by_year) + 1 if section_by_year in plan
+                    else len(plan), section_money)
