@@ -63,6 +63,10 @@ def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
                           "pop_60_plus": pop * rng.uniform(0.18, 0.35, n_zones),
                           "x": zxy[:, 0], "y": zxy[:, 1]},
                          index=pd.Index([f"Z{i}" for i in range(n_zones)], name="zone_id"))
+    # streets (街道): a square grid of cells holding about 20 communities each
+    cells = max(1, int(round(np.sqrt(n_zones / 20))))
+    cx = np.clip((zxy / side * cells).astype(int), 0, cells - 1)
+    zones["street"] = [f"T{a:02d}{b:02d}" for a, b in cx]
     probs = np.array([kk[4] for kk in KINDS])
     kind_idx = rng.choice(len(KINDS), n_spaces, p=probs / probs.sum())
     sxy = zxy[rng.integers(0, n_zones, n_spaces)] + rng.normal(0, 150, (n_spaces, 2))
@@ -113,15 +117,20 @@ def main() -> None:
                     help="do not merge communities reaching the same spaces")
     ap.add_argument("--density", type=float, default=30.0, help="compounds per km2")
     ap.add_argument("--objective", default="max_coverage",
-                    choices=["max_coverage", "min_cost", "min_distance"],
-                    help="serve-all objectives: no budget, every community reaches a space")
+                    choices=["max_coverage", "min_cost", "min_distance", "max_min_coverage"],
+                    help="serve-all objectives: no budget, every community reaches a space; "
+                         "max_min_coverage: solve max coverage first, then the max-min plan "
+                         "(benchmarks/maxmin_scale.py), and print both side by side")
+    ap.add_argument("--equity-level", choices=["street", "community"], default="street")
+    ap.add_argument("--start", choices=["water_filling", "max_coverage"],
+                    default="water_filling", help="max-min starting plan")
     ap.add_argument("--resolve-demand", type=float, default=None, metavar="FACTOR",
                     help="then multiply every demand by FACTOR, update the model in place "
                          "and re-solve from the plan (a demand sweep's step)")
     args = ap.parse_args()
     nz, ns = SIZES[args.size]
     t0 = time.perf_counter()
-    serve_all = args.objective != "max_coverage"
+    serve_all = args.objective not in ("max_coverage", "max_min_coverage")
     data = instance(nz, ns, args.functions, density=args.density, reach_all=serve_all)
     print(f"generated {nz} zones x {ns} spaces x {args.functions} functions, "
           f"{len(data.pairs):,} pairs in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -167,13 +176,20 @@ def main() -> None:
     gap = "n/a" if res.mip_gap is None else f"{res.mip_gap:.4f}"
     first = ("n/a" if res.first_plan_s is None
              else f"{build_s + handover_s + greedy_s + res.first_plan_s:.1f}")
-    print(f"size={args.size} objective={args.objective} functions={args.functions} "
+    reference = "max_coverage" if args.objective == "max_min_coverage" else args.objective
+    print(f"size={args.size} objective={reference} functions={args.functions} "
           f"vars={n_vars} cons={n_cons} "
           f"build_s={build_s:.1f} handover_s={handover_s:.1f} first_plan_s={first} "
           f"solve_s={res.runtime_s:.1f} status={res.status} has_plan={res.has_solution} "
           f"gap={gap} peak_mb={peak:.0f} density={args.density:g}", flush=True)
     if args.resolve_demand is not None:
         resolve_demand(built, data, solver, args)
+    if args.objective == "max_min_coverage":
+        from maxmin_scale import compare_max_min
+
+        compare_max_min(data, opts, args, {"first_plan_s": first, "solve_s": res.runtime_s,
+                                           "gap": gap, "build_s": build_s,
+                                           "handover_s": handover_s})
 
 
 def resolve_demand(built, data, solver, args) -> None:

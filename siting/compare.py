@@ -123,6 +123,9 @@ def comparison_row(summary: dict, sites: pd.DataFrame) -> dict:
     for limit, c in (summary["distance"].get("straight_vs_network") or {}).items():
         row[f"straight_only_pairs_{limit}m"] = c["straight_only"]
         row[f"network_only_pairs_{limit}m"] = c["network_only"]
+    from siting.equity import equity_columns
+
+    row.update(equity_columns(summary))
     pts = 100 * summary["weighted_coverage_new"]
     row["capex_per_coverage_point"] = summary["total_capex"] / pts if pts > 0 else None
     row["chosen_spaces"] = "|".join(sites["space_id"].astype(str))
@@ -217,6 +220,7 @@ def markdown_summary(table: pd.DataFrame, names: dict[str, str] | None = None) -
             text += f" Drops {named(base_set - this_set)}."
         if moves:
             text += " Largest coverage changes: " + ", ".join(moves) + "."
+        text += _equity_sentence(r, b)
         if r.get("n_shortfalls", 0) and r["n_shortfalls"] == r["n_shortfalls"]:
             text += (f" {int(r['n_shortfalls'])} standard(s) not fully met (see "
                      f"{r['scenario']}/shortfalls.csv).")
@@ -267,6 +271,19 @@ def claim_output(out: Path, manifest: dict, force: bool = False) -> str | None:
                           "site_stability.csv, summary.md, workbook and charts. Choose another "
                           "--out, or add --force to replace it")
     return f"replacing the comparison in {what.split(' holds another comparison: ', 1)[-1]}"
+
+
+def _equity_sentence(r: pd.Series, b: pd.Series) -> str:
+    """The worst street's weighted coverage against the base's (siting.equity)."""
+    col = "equity_street_min"
+    if col not in r or pd.isna(r[col]) or pd.isna(b.get(col)):
+        return ""
+    d = 100 * (r[col] - b[col])
+    how = "about the same as" if abs(d) < 0.05 else f"{abs(d):.1f} points " + (
+        "above" if d > 0 else "below")
+    return (f" Worst street ({r['equity_worst_street']}): {100 * r[col]:.1f} % weighted "
+            f"coverage of reachable demand, {how} the base's worst "
+            f"({b['equity_worst_street']}, {100 * b[col]:.1f} %).")
 
 
 def run_comparison(folder: Path, names: list[str] | None, out: Path,

@@ -203,12 +203,23 @@ class ModelOptions(_Strict):
     """Switches of the optimisation model."""
 
     objective: Literal["max_coverage", "min_cost", "min_distance",
-                       "min_lifecycle_cost"] = "max_coverage"
+                       "min_lifecycle_cost", "max_min_coverage"] = "max_coverage"
     """``max_coverage``: maximise priority-weighted share of demand served within walking limits;
     ``min_cost``: serve all demand at least capital cost (+ any pair costs);
     ``min_lifecycle_cost``: serve all demand at least capital cost plus running costs (opex
     and rent) over ``operating.years``;
-    ``min_distance``: serve all demand at least demand-weighted walking distance."""
+    ``min_distance``: serve all demand at least demand-weighted walking distance;
+    ``max_min_coverage``: maximise the smallest weighted coverage of any street (or
+    community, ``equity_level``) over its reachable demand, then the total coverage
+    (lexicographic: :mod:`siting.maxmin`)."""
+    equity_level: Literal["street", "community"] = "street"
+    """Units whose smallest coverage ``max_min_coverage`` maximises."""
+    equity_total_gap: float = Field(0.02, ge=0)
+    """``max_min_coverage``: relative gap at which the second stage (the total coverage,
+    the secondary objective) stops, or ``solver.mip_rel_gap`` if larger; the minimum itself
+    is solved to ``solver.mip_rel_gap``. On the demo stage 2 starts about 1 % below its LP
+    bound, which closes slowly (0.68 % after 120 s): at 1 % stage 2 ran to the time limit in
+    two of three runs, at 2 % it ends after its root. 0 for the exact lexicographic plan."""
     budget: float | None = Field(None, ge=0)
     """Capital budget in CNY (channel cost + fit-out); ``null`` = no budget row."""
     n_spaces: int | None = Field(None, ge=0)
@@ -424,6 +435,53 @@ class Decisions(_Strict):
     """Proposal lists (一社区一项目): at most one funded proposal per value of the spaces
     file's ``community`` column."""
 
+class CoverageFloor(_Strict):
+    """A floor on coverage (over reachable demand) in every street or community."""
+
+    level: Literal["street", "community"] = "street"
+    function: str = "weighted"
+    """A function name, or ``weighted`` (priority-weighted coverage of all functions)."""
+    share: float = Field(0.5, ge=0, le=1)
+    mode: Literal["soft", "hard"] = "soft"
+    """``soft``: a unit that cannot reach the floor leaves a shortfall, penalised like the
+    standards' (``standards.penalty``) and explained; ``hard``: such a scenario is refused."""
+
+
+class Equity(_Strict):
+    """Fairness between streets and communities: coverage floors and the groups reported
+    (:mod:`siting.equity`, :mod:`siting.model.equity`)."""
+
+    min_coverage: CoverageFloor | list[CoverageFloor] | None = None
+    """One floor or a list of floors."""
+    groups: dict[str, list[str]] = Field(default_factory=lambda: {
+        "pop_60_plus": ["respite_beds", "meal_point", "day_care"],
+        "pop_0_3": ["childcare"]})
+    """Population groups reported in the summary's ``equity.groups``: a zones column (the
+    group's head count, which weights its communities) and the functions serving it.
+    Children 0-3 are the ``pop_0_3`` column; note that the catalogue's childcare *demand* is
+    set per resident (``demand_base: population``, the national 4.5 slots per 1,000
+    residents), so childcare coverage per community is measured against that demand and
+    weighted by the community's children 0-3."""
+
+    @property
+    def floors(self) -> list[CoverageFloor]:
+        if self.min_coverage is None:
+            return []
+        return list(self.min_coverage) if isinstance(self.min_coverage, list) \
+            else [self.min_coverage]
+
+    @property
+    def hard_floors(self) -> bool:
+        return any(fl.mode == "hard" and fl.share > 0 for fl in self.floors)
+
+    def soft(self) -> Equity:
+        """The same floors, all soft (to explain why hard ones cannot be met)."""
+        if self.min_coverage is None:
+            return self
+        floors = [fl.update(mode="soft") for fl in self.floors]
+        return self.update(min_coverage=floors if isinstance(self.min_coverage, list)
+                           else floors[0])
+
 
 # --------------------------------------------------------------------------------------------
 # Money as a commission holds it (issue 19): area budgets and quotas, funding sources, running
@@ -572,6 +630,7 @@ class Scenario(_Strict):
     min_utilisation: dict[str, float] = Field(default_factory=dict)
     """Smallest share of its capacity each new facility of a function must serve, e.g.
     ``{childcare: 0.7}`` (no rooms built to stand empty)."""
+    equity: Equity = Equity()
 
     @field_validator("name")
     @classmethod

@@ -158,7 +158,8 @@ def explain_shortfalls(data: ProblemData, scenario: Scenario, shortfalls: list[d
         unlimited = scenario.phasing.update(
             budget_per_year={y: 1e15 for y in scenario.phasing.years})
         built = build_model(data, opts, scenario.standards.update(mode="soft"), unlimited,
-                            Money.of(scenario).relaxed())
+                            Money.of(scenario).relaxed(),
+                            equity=scenario.equity.soft())
         res = solve(built, scenario.solver)
         if res.has_solution:
             relaxed = {s["key"]: s["missing"] for s in read_shortfalls(built)}

@@ -22,8 +22,8 @@ from siting.coords import add_input_columns
 from siting.money import MONEY_FILES, money_sheets
 from siting.results import Plan
 
-PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "shortfalls.csv", "summary.json",
-              "plan.gpkg", "cache_key.txt", "plan.xlsx", "map.png", "report.html",
+PLAN_FILES = ("sites.csv", "assignments.csv", "zones.csv", "streets.csv", "shortfalls.csv",
+              "summary.json", "plan.gpkg", "cache_key.txt", "plan.xlsx", "map.png", "report.html",
               *MONEY_FILES)
 """Everything a plan folder holds; a new plan replaces or removes each (``cache_key.txt`` is
 rewritten by ``siting compare`` after the plan, so a plan written by ``siting run`` is never
@@ -267,6 +267,8 @@ def write_plan(plan: Plan, out_dir: str | Path) -> Path:
         write_csv(plan.sites, tmp / "sites.csv")
         write_csv(plan.assignments, tmp / "assignments.csv")
         write_csv(plan.zones, tmp / "zones.csv")
+        if plan.streets is not None:
+            write_csv(plan.streets, tmp / "streets.csv")
         write_csv(shortfall_table(plan), tmp / "shortfalls.csv")
         for name, table in money_sheets(plan.summary, plan.sites).items():
             write_csv(table, tmp / f"{name}.csv")

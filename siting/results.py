@@ -39,6 +39,8 @@ class Plan:
     zones: pd.DataFrame
     summary: dict
     data: ProblemData = field(repr=False)
+    streets: pd.DataFrame | None = None
+    """street x function: demand, served, coverage (:func:`siting.equity.street_table`)."""
 
 
 
@@ -196,6 +198,7 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     sites = mark_sites(sites, data.decisions, data.spaces)
     summary = _summary(data, result, scenario, sites, assign, zones, timings or {})
     summary["decisions"] = decisions_summary(data.decisions, sites, data.spaces)
+    zones, streets, summary["equity"] = _equity(built, data, zones, sites, scenario)
     summary["shortfalls"] = read_shortfalls(built)
     if built.phasing.enabled:
         years = read_phasing(built, data, sites)
@@ -213,7 +216,27 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         sites["funding_source"] = funding_sources(summary, sites)
     return Plan(sites=sites, assignments=assign[["zone_id", "site_id", "function", "served",
                                                  "distance_m", "site_type"]],
-                zones=zones, summary=summary, data=data)
+                zones=zones, summary=summary, data=data, streets=streets)
+
+
+def _equity(built: BuiltModel, data: ProblemData, zones: pd.DataFrame, sites: pd.DataFrame,
+            scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Equity figures (:mod:`siting.equity`): zones gain ``reachable`` and
+    ``access_2sfca``."""
+    from siting.equity import measure
+    from siting.model.equity import reachable_demand
+
+    keys = list(reachable_demand(built.index))
+    reach = pd.Series(True, index=pd.MultiIndex.from_tuples(keys, names=["zone_id",
+                                                                          "function"])
+                      if keys else data.demand.index[:0], dtype=bool)
+    section, streets, cols = measure(data, zones, sites, reach, scenario.equity)
+    key = pd.MultiIndex.from_arrays([zones["zone_id"], zones["function"]])
+    zones = zones.copy()
+    zones["reachable"] = cols["reachable"].reindex(key, fill_value=False).to_numpy()
+    zones["access_2sfca"] = cols["access_2sfca"].reindex(key, fill_value=0.0).round(6) \
+        .to_numpy()
+    return zones, streets, section
 
 
 def objective_terms(built: BuiltModel, result: SolveResult, serve: np.ndarray) -> dict:

@@ -55,7 +55,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         t0 = time.perf_counter()
         progress.stage(f"building the model ({len(data.pairs):,} community-site pairs)")
         built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
-                            Money.of(scenario))
+                            Money.of(scenario),
+                            equity=scenario.equity)
         timings["build"] = time.perf_counter() - t0
         if scenario.phasing.enabled:
             warm = _phased_start(built, data, scenario, timings)
@@ -66,10 +67,16 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         warm = _greedy_start(built, data, timings, scenario) or warm
     progress.stage(f"solving (time limit {scenario.solver.time_limit_s:g} s, gap "
                    f"{100 * scenario.solver.mip_rel_gap:g} %)")
+    stages = None
     if serve_all:  # by the facility-location structure where the model has it
         from siting.decompose import solve_structured
 
         result = solve_structured(built, scenario.solver, solver=solver, warm_start=warm)
+    elif scenario.model.objective == "max_min_coverage":
+        from siting.maxmin import solve_lexicographic
+
+        result, stages = solve_lexicographic(built, scenario.solver, warm_start=warm,
+                                             solver=solver)
     else:
         result = solve(built, scenario.solver, warm_start=warm, solver=solver)
     timings["solve"] = result.runtime_s
@@ -77,10 +84,12 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
              result.objective, result.mip_gap, result.runtime_s)
     if result.status == "infeasible":
         shortfalls = []
-        if scenario.standards.mode == "hard" and (scenario.standards.any_soft
-                                                  or scenario.phasing.targets):
-            soft = scenario.model_copy(update={"standards": scenario.standards.update(
-                mode="soft")})
+        if (scenario.standards.mode == "hard" and (scenario.standards.any_soft
+                                                   or scenario.phasing.targets)
+                or scenario.equity.hard_floors):
+            soft = scenario.model_copy(update={
+                "standards": scenario.standards.update(mode="soft"),
+                "equity": scenario.equity.soft()})
             shortfalls = _standard_shortfalls(data, soft)
             if shortfalls and has_pins(data.decisions):
                 _blame_pins(data, soft, shortfalls, scenario.name)
@@ -105,6 +114,8 @@ def plan_problem(data: ProblemData, scenario: Scenario, *, built: BuiltModel | N
         settle_split(built, scenario.solver)
         timings["funding_split"] = time.perf_counter() - t0
     plan = extract(built, data, result, scenario, timings)
+    if stages is not None:
+        plan.summary["equity"]["max_min"] = stages
     if plan.summary["shortfalls"]:
         explain_shortfalls(data, scenario, plan.summary["shortfalls"])
         for sf in plan.summary["shortfalls"]:
@@ -123,7 +134,8 @@ def _phased_start(built, data: ProblemData, scenario: Scenario, timings: dict) -
     t0 = time.perf_counter()
     # same pairs as the phased model (which merges no zones), so values copy one to one
     single = build_model(data, scenario.model.update(budget=budget, aggregate_zones=False),
-                         scenario.standards, money=Money.of(scenario))
+                         scenario.standards, money=Money.of(scenario),
+                         equity=scenario.equity)
     res = solve(single, scenario.solver.update(time_limit_s=max(
         5.0, scenario.solver.time_limit_s / 3)))
     timings["phasing_start"] = time.perf_counter() - t0
@@ -141,6 +153,7 @@ def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict,
     from siting.model.warmstart import greedy_start
 
     t0 = time.perf_counter()
+    weight = data.functions["weight"].astype(float).to_dict()
     keep, frozen = start_from_pins(built)
     weight = data.functions["weight"].astype(float).to_dict()
     money = built.money
@@ -148,9 +161,17 @@ def _greedy_start(built: BuiltModel, data: ProblemData, timings: dict,
         from siting.money import money_start
 
         got = money_start(built, weight, scenario.solver, keep=keep, frozen=frozen)
+    elif built.options.objective == "max_min_coverage" and not (keep or frozen):
+        from siting.model.equity_start import max_min_start
+
+        got = max_min_start(built, weight)  # lift the worst unit first
     else:
         got = greedy_start(built, weight, extend=True, keep=keep, frozen=frozen,
                            budget=money.start_budget())
+    if got is not None:
+        from siting.model.equity import complete_start
+
+        complete_start(built)
     timings["greedy_start"] = time.perf_counter() - t0
     if got is not None:
         log.info("greedy start: %d spaces, capex %.0f, coverage score %.4f in %.2f s",
@@ -177,7 +198,8 @@ def _standard_shortfalls(data: ProblemData, soft: Scenario) -> list[dict]:
     """Shortfalls of the soft version of a scenario (why its hard version is infeasible)."""
     from siting.results import read_shortfalls
 
-    built = build_model(data, soft.model, soft.standards, soft.phasing, Money.of(soft))
+    built = build_model(data, soft.model, soft.standards, soft.phasing, Money.of(soft),
+                        equity=soft.equity)
     res = solve(built, soft.solver)
     if not res.has_solution:
         return []

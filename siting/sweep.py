@@ -65,6 +65,9 @@ class ParameterSpec(_Strict):
     range: tuple[float, float] | None = None
     steps: int = Field(5, ge=2)
     integer: bool = False
+    up_to: Literal["max_min"] | None = None
+    """``max_min``: the range ends at the max-min optimum of the base, solved first
+    (:mod:`siting.tradeoff`; for ``equity.min_coverage.share``)."""
 
     @field_validator("values")
     @classmethod
@@ -299,6 +302,9 @@ def _row(point: dict, summary: dict | None, status: str, reason: str, seconds: f
                     "n_shortfalls": len(summary.get("shortfalls", []))})
         for f, d in summary["functions"].items():
             row[f"coverage_{f}"] = d["coverage"]
+        from siting.equity import equity_columns
+
+        row.update(equity_columns(summary))
         row["chosen_spaces"] = summary.get("_chosen", "")
     return row
 
@@ -359,7 +365,8 @@ def run_chunk(jobs: list[tuple[str, dict, dict]], runs_dir: str, persistent: boo
                 inputs = inputs if inputs is not None else load_inputs(scenario)
                 data = prepare(inputs, scenario)
                 built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
-                                    Money.of(scenario))
+                                    Money.of(scenario),
+                                    equity=scenario.equity)
                 solver = new_solver()
                 cache = {key: _Cached(inputs, data, built, solver, data_key)}
                 plan = plan_problem(data, scenario, built=built, solver=solver) \
@@ -440,6 +447,10 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, workers: int | None = N
     out = Path(out)
     runs = out / "runs"
     runs.mkdir(parents=True, exist_ok=True)
+    if any(p.up_to for p in spec.parameters.values()):
+        from siting.tradeoff import resolve_up_to
+
+        spec = resolve_up_to(spec, out)
     jobs = limit_jobs(plan_jobs(spec), spec, limit)
     todo = [j for j in jobs if not (runs / f"{j[0]}.json").is_file()]
     if chunk_size is None:
@@ -631,6 +642,10 @@ def write_outputs(table: pd.DataFrame, spec: SweepSpec, out: Path, complete: boo
         write_csv(freq, tmp / "selection_frequency.csv")
         if spec.design == "sobol" and complete:
             write_csv(sobol_indices(table, spec), tmp / "sobol_indices.csv")
+        from siting.tradeoff import KEY, write_tradeoff
+
+        if KEY in spec.parameters:
+            write_tradeoff(table, spec, tmp, out)
 
 
 def selection_frequency(table: pd.DataFrame) -> pd.DataFrame:

@@ -425,4 +425,96 @@ def brute_force_money(data: ProblemData, *, budget: float | None = None,
             continue
         if cov > best[0] + 1e-7 or (abs(cov - best[0]) <= 1e-7 and capex < best[1]):
             best = (cov, capex)
+
+
+def _unit_rows(data: ProblemData, level: str, pairs: list[tuple[str, str, str]],
+               reach: dict[tuple[str, str], float]) -> dict[str, dict[int, float]]:
+    """Per unit: pair position -> coefficient of its weighted coverage over reachable demand."""
+    fn = data.functions
+    street = {z: (str(data.zones.at[z, "street"]) or "(no street)") for z in data.zones.index}
+    unit = (lambda z: street[z]) if level == "street" else (lambda z: z)
+    r: dict[tuple[str, str], float] = {}
+    for (z, f), d in reach.items():
+        r[(unit(z), f)] = r.get((unit(z), f), 0.0) + d
+    wsum: dict[str, float] = {}
+    for (u, f) in r:
+        wsum[u] = wsum.get(u, 0.0) + float(fn.at[f, "weight"])
+    rows: dict[str, dict[int, float]] = {u: {} for u in wsum}
+    for k, (z, _, f) in enumerate(pairs):
+        u = unit(z)
+        rows[u][k] = float(fn.at[f, "weight"]) / wsum[u] / r[(u, f)]
+    return rows
+
+
+def brute_force_max_min(data: ProblemData, opts: ModelOptions, level: str = "street"
+                        ) -> tuple[float, float]:
+    """(largest smallest weighted coverage of any unit, then the largest weighted coverage
+    of the city with that minimum) by enumerating every plan and solving, for each, the two
+    flow LPs with scipy. Coverage is over reachable demand: a (zone, function) counts if a
+    pair reaches a space that can host the function at all, or an existing facility."""
+    from scipy.optimize import linprog
+
+    fn = data.functions
+    funcs = list(fn.index)
+    choices = space_choices(data)
+    can_host = {(sid, f) for sid, ch in choices for c in ch if c[0] is not None
+                for f, u in zip(funcs, c[1]) if u > 0}
+    ex_cap: dict[tuple[str, str], float] = {}
+    for e, r in data.existing.iterrows():
+        ex_cap[(e, r["function"])] = ex_cap.get((e, r["function"]), 0.0) + float(r["capacity"])
+    demand = {k: float(v) for k, v in data.demand.items()}
+    pairs = [(z, s, f) for z, s, f in zip(data.pairs["zone_id"], data.pairs["site_id"],
+                                         data.pairs["function"])
+             if ((s, f) in can_host or ex_cap.get((s, f), 0) > 0) and (z, f) in demand]
+    reach = {(z, f): demand[(z, f)] for z, _, f in pairs}
+    rows = _unit_rows(data, level, pairs, reach)
+    total = data.demand.groupby(level=1).sum()
+    wsum = float(fn["weight"].sum())
+    obj_total = np.array([fn.at[f, "weight"] / total[f] / wsum for _, _, f in pairs])
+    n = len(pairs)
+    # flow rows: demand per (zone, f), capacity per (site, f)
+    dem_keys = sorted(reach)
+    a_dem = np.zeros((len(dem_keys), n))
+    for k, (z, _, f) in enumerate(pairs):
+        a_dem[dem_keys.index((z, f)), k] = 1.0
+    site_keys = sorted({(s, f) for _, s, f in pairs})
+    a_cap = np.zeros((len(site_keys), n))
+    for k, (_, s, f) in enumerate(pairs):
+        a_cap[site_keys.index((s, f)), k] = 1.0
+    units = list(rows)
+    a_unit = np.zeros((len(units), n))
+    for r_, u in enumerate(units):
+        for k, c in rows[u].items():
+            a_unit[r_, k] = c
+    b_dem = np.array([reach[k] for k in dem_keys])
+    best = (-math.inf, -math.inf)
+    ids = [s for s, _ in choices]
+    for combo in itertools.product(*[c for _, c in choices]):
+        chosen = {sid: c for sid, c in zip(ids, combo) if c[0] is not None}
+        if opts.budget is not None and sum(c[2] for c in chosen.values()) > opts.budget + 1e-6:
+            continue
+        if opts.max_spaces is not None and len(chosen) > opts.max_spaces:
+            continue
+        cap = np.array([ex_cap.get((s, f), 0.0) + (chosen[s][1][funcs.index(f)]
+                                                  if s in chosen else 0.0)
+                        for s, f in site_keys])
+        # LP 1: max z  s.t. flows feasible, a_unit x >= z
+        c1 = np.zeros(n + 1)
+        c1[-1] = -1.0
+        a_ub = np.vstack([np.hstack([a_dem, np.zeros((len(dem_keys), 1))]),
+                          np.hstack([a_cap, np.zeros((len(site_keys), 1))]),
+                          np.hstack([-a_unit, np.ones((len(units), 1))])])
+        b_ub = np.concatenate([b_dem, cap, np.zeros(len(units))])
+        r1 = linprog(c1, A_ub=a_ub, b_ub=b_ub, bounds=[(0, None)] * n + [(0, 1)],
+                     method="highs")
+        z = -r1.fun
+        if z < best[0] - 1e-9:
+            continue
+        # LP 2: max total  s.t. flows feasible, a_unit x >= z - 1e-9
+        a2 = np.vstack([a_dem, a_cap, -a_unit])
+        b2 = np.concatenate([b_dem, cap, -(z - 1e-9) * np.ones(len(units))])
+        r2 = linprog(-obj_total, A_ub=a2, b_ub=b2, bounds=[(0, None)] * n, method="highs")
+        t = -r2.fun
+        if z > best[0] + 1e-9 or t > best[1] + 1e-9:
+            best = (z, t) if z > best[0] + 1e-9 else (best[0], max(best[1], t))
     return best

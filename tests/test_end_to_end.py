@@ -50,8 +50,8 @@ def test_exports_agree(plan_dir):
         assert d["served"] == pytest.approx(served.get(f, 0.0), abs=1e-3)
     assert sites["space_name"].str.contains("[\u4e00-\u9fff]").any()  # Chinese names intact
     with pd.ExcelFile(plan_dir / "plan.xlsx") as xl:
-        assert xl.sheet_names == ["概要", "项目清单", "选址方案", "分功能", "社区覆盖", "服务分配",
-                                  "未达标", "输入文件"]
+        assert xl.sheet_names == ["概要", "项目清单", "选址方案", "分功能", "社区覆盖", "街道覆盖",
+                                  "服务分配", "未达标", "输入文件"]
     import pyogrio
 
     layers = {name for name, _ in pyogrio.list_layers(plan_dir / "plan.gpkg")}

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from siting.config import ModelOptions, Phasing, Standards
+from siting.config import Equity, ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
 from siting.model.decisions import add_decisions
+from siting.model.equity import add_equity, add_floor_shortfalls, needs_rows
 from siting.model.money import Money, add_money
 from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
@@ -61,6 +62,8 @@ class BuiltModel:
     data: ProblemData | None = None
     """The data the parameters' values come from (:func:`siting.model.parameters.update_data`
     re-targets the model at other data)."""
+    equity: Equity | None = None
+    """Coverage floors (:mod:`siting.model.equity`)."""
 
     def violations(self, tol: float = 1e-6) -> list[str]:
         """Every Pyomo constraint, variable bound and matrix row that the variables' current
@@ -86,12 +89,13 @@ class BuiltModel:
 
 
 def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing,
-                  money: Money | None = None) -> bool:
+                  money: Money | None = None, eq: Equity | None = None) -> bool:
     """Whether merging zones with the same reachable sites is exact for this model: the
     objective must not see distances or pair costs, flows must be splittable (no single
     sourcing), and nothing may count service per community (phasing targets, 'served'
-    minimums below city level, area quotas or utilisation floors)."""
-    per_community = any(fm.count == "served" for fm in std.function_minimums)
+    minimums below city level, area quotas or utilisation floors, equity floors or objective)."""
+    per_community = (any(fm.count == "served" for fm in std.function_minimums)
+                     or needs_rows(opts, eq))
     if money is not None and (money.quotas.active or money.min_utilisation):
         return False
     return (opts.aggregate_zones and opts.objective == "max_coverage" and not opts.single_source
@@ -99,27 +103,34 @@ def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing,
 
 
 def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,
-                phasing: Phasing | None = None, money: Money | None = None) -> BuiltModel:
+                phasing: Phasing | None = None, money: Money | None = None,
+                equity: Equity | None = None) -> BuiltModel:
     """Build the siting MIP for ``data`` under ``opts``, planning ``standards``,
     ``phasing`` (a plan over several years) and ``money`` (area budgets and quotas, funding
-    sources, running costs: :meth:`Money.of` a scenario).
+    sources, running costs: :meth:`Money.of` a scenario) and ``equity`` (coverage floors).
 
     Python's cyclic garbage collector is paused meanwhile (Pyomo's ``PauseGC``, as its own
     writers do): the build creates hundreds of thousands of objects and no garbage, and the
     collector's passes over them took 45 % of the build (4.3 s -> 2.4 s on 5,000 x 1,000).
     """
     with PauseGC():
-        return _build(data, opts, standards, phasing, money or Money())
+        return _build(data, opts, standards, phasing, money or Money(), equity)
 
 
 def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
-           phasing: Phasing | None, money: Money) -> BuiltModel:
+           phasing: Phasing | None, money: Money, equity: Equity | None = None) -> BuiltModel:
     std = standards or Standards()
     ph = phasing or Phasing()
-    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph, money))
+    if opts.objective == "max_min_coverage" and ph.enabled:
+        from siting.exceptions import DataError
+
+        raise DataError("objective max_min_coverage does not plan by years yet: switch "
+                        "phasing off, or use max_coverage with equity.min_coverage floors")
+    idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, ph, money, equity))
     m = pyo.ConcreteModel(name="siting")
     weight = data.functions["weight"].astype(float).to_dict()
     info = standards_index(idx, data, std)
+    floor_rows = add_floor_shortfalls(info, idx, data, equity)
     # 1. sets, parameters and variables
     add_sets(m, idx)
     add_parameters(m, idx, info, data, opts)
@@ -139,7 +150,9 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
                 coverage_weights(idx, weight), hard=std.mode == "hard")
     add_decisions(m, idx, data, opts, std, ph)  # pins and proposals: bounds and rows
     add_money(m, idx, data, money, ph, info, scale, std.penalty, opts.tie_break)
+    add_equity(m, idx, data, opts, equity, info, floor_rows, hard=std.mode == "hard")
     # 4. objective
     add_objective(m, idx, opts)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
-                      phasing=ph, matrix_rows=tuple(matrix_rows), money=money, data=data)
+                      phasing=ph, matrix_rows=tuple(matrix_rows), money=money, data=data,
+                      equity=equity)

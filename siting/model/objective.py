@@ -20,6 +20,12 @@ Let :math:`C` be the capital cost (:func:`siting.model.siting.capex_expression`)
   .. math:: \\min\\ \\sum_p \\ell_p\\,\\mathrm{serve}_p \\;+\\; \\tau\\,\\bar L\\,
             \\frac{C}{\\bar C}
 
+* ``max_min_coverage`` — maximise the smallest weighted coverage of any street or community
+  over its reachable demand, then the city's weighted coverage: a lexicographic pair of
+  solves (:mod:`siting.maxmin`) of :math:`a\\,z + b\\,\\mathrm{score}/W - \\tau
+  \\frac{C}{\\bar C}`, an objective in [0, 1] (:mod:`siting.model.equity`); standards'
+  penalties use the scale 1.
+
 Scales: :math:`W=\\sum_f w_f` (the largest possible coverage score), :math:`\\bar C` the cost of
 taking every space at its largest with every unit (independent of the budget, so changing the
 budget changes no objective coefficient), :math:`\\bar L=\\sum_{i,f} d_{if}\\,
@@ -57,7 +63,8 @@ class Scales:
 
     def primary(self, objective: str) -> float:
         return {"max_coverage": self.wsum, "min_cost": self.cbar,
-                "min_lifecycle_cost": self.cbar}.get(objective, self.lbar)
+                "min_lifecycle_cost": self.cbar,
+                "max_min_coverage": 1.0}.get(objective, self.lbar)
 
 
 def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, float],
@@ -87,7 +94,7 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
     # one pass over the pairs, with the variables fetched once (the pair sums dominate)
     serve = list(m.serve.values())
     pf, pd_, pc = idx.pair_function, idx.pair_distance, idx.pair_cost
-    if opts.objective == "max_coverage":
+    if opts.objective in ("max_coverage", "max_min_coverage"):
         by_f: dict[str, list] = {}
         for f, v in zip(pf, serve):
             by_f.setdefault(f, []).append(v)
@@ -104,6 +111,18 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
     if opts.objective == "max_coverage":
         extra = extra - m.phasing_early
         expr = m.coverage_score - m.tie_break * m.capex if tau else m.coverage_score
+        m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
+    elif opts.objective == "max_min_coverage":  # objective in [0, 1]: siting.model.equity
+        from siting.model.equity import stage_objective
+
+        total: dict[str, float] = {}
+        for (_, f), d in idx.demand.items():
+            total[f] = total.get(f, 0.0) + d
+        # sum of w_f = W, so that C / W is the city's weighted coverage, in [0, 1]
+        wsum = sum(pyo.value(m.coverage_weight[f]) * d for f, d in total.items()) or 1.0
+        expr = stage_objective(m, wsum)
+        if tau:
+            expr = expr - m.tie_break * m.capex
         m.objective = pyo.Objective(expr=expr - extra, sense=pyo.maximize)
     elif opts.objective in ("min_cost", "min_lifecycle_cost"):
         expr = m.capex + pair_cost

@@ -60,7 +60,8 @@ def parameter_values(idx: ModelIndex, info: StandardsIndex, data: ProblemData,
     sc = objective_scales(idx, opts, weight, walking_limit)
     tau = opts.tie_break
     tie = {"max_coverage": tau * sc.wsum / sc.cbar, "min_cost": tau * sc.cbar / sc.lbar,
-           "min_lifecycle_cost": tau * sc.cbar / sc.lbar}.get(opts.objective,
+           "min_lifecycle_cost": tau * sc.cbar / sc.lbar,
+           "max_min_coverage": tau / sc.cbar}.get(opts.objective,
                                                               tau * sc.lbar / sc.cbar)
     cw = coverage_weights(idx, weight)
     return {
@@ -128,6 +129,10 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
     """
     if built.phasing.enabled or built.money.active:
         return None  # money rows hold demand and costs as numbers (siting.model.money)
+    from siting.model.equity import needs_rows
+
+    if needs_rows(built.options, built.equity):  # coefficients 1/R_uf are data: rebuild
+        return None
     old = built.data
     if old is None:
         return None

@@ -278,7 +278,8 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     from siting.model.objective import coverage_weights
 
     m, idx, opts = built.model, built.index, built.options
-    if (opts.objective != "max_coverage" or opts.n_spaces is not None or opts.single_source
+    if (opts.objective not in ("max_coverage", "max_min_coverage") or opts.n_spaces is not None
+            or opts.single_source
             or built.phasing.enabled):
         return None
     budget = float(pyo.value(m.budget_limit)) if hasattr(m, "budget_limit") else math.inf

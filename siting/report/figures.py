@@ -158,6 +158,14 @@ PINNED = "#6a3d9a"
 """Outline of sites decided beforehand (pins, proposals)."""
 
 
+def equity_line(summary: dict, lang: str) -> str:
+    """A second title line: the worst street's weighted coverage (:mod:`siting.equity`)."""
+    from siting.report.equity import worst_street_text
+
+    line = worst_street_text(summary, lang)
+    return "\n" + line if line else ""
+
+
 def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
     """A plan on one page: communities shaded by weighted coverage (fitted scale), streets,
     network, chosen sites by channel, sized by floor area and labelled, existing facilities,
@@ -227,7 +235,8 @@ def plan_map(plan: PlanFolder, lang: str = "zh", ax=None):
         _scale_bar(ax)
         ax.set_title(text.t("map_title", lang, scenario=s["scenario"], n=s["n_sites"],
                             capex=text.wan(s["total_capex"], 0),
-                            cov=text.pct(s["weighted_coverage"])), fontsize=11)
+                            cov=text.pct(s["weighted_coverage"]))
+                     + equity_line(s, lang), fontsize=11)
         if len(sites):
             areas = [a for a in (100, 300, 600) if a <= max(600, sites["used_area_m2"].max())]
             size_h = [Line2D([], [], ls="", marker="o", markerfacecolor="#dddddd",
@@ -524,4 +533,7 @@ def sweep_figures(sw, out: Path, lang: str = "zh") -> list[str]:
     if sw.freq is not None and len(sw.freq) and found:
         save(selection_map(sw.freq, found[0], lang), out / "selection_frequency.png")
         written.append("selection_frequency.png")
+    from siting.report.equity import sweep_figures as equity_figures
+
+    written += equity_figures(sw.path, out, lang)
     return written

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from siting.report import money, text
+from siting.report.equity import sheet_streets
 from siting.report.folder import PlanFolder, read_csv
 
 FORMATS = {
@@ -327,7 +328,8 @@ def sheet_inputs(plan: PlanFolder, lang: str) -> Sheet:
 
 PLAN_SHEETS: list[Callable[[PlanFolder, str], Sheet | None]] = [
     sheet_overview, sheet_register, sheet_sites, sheet_functions, sheet_zones,
-    sheet_assignments, sheet_shortfalls, sheet_by_year, *money.PLAN_SHEETS, sheet_inputs,
+    sheet_streets, sheet_assignments, sheet_shortfalls, sheet_by_year, *money.PLAN_SHEETS,
+    sheet_inputs,
 ]
 """The sheets of ``plan.xlsx`` in order; each returns None to leave itself out."""
 

@@ -1,0 +1,261 @@
+"""Equity: max-min coverage against enumeration, coverage floors, figures and their check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import pytest
+from helpers import brute_force_max_min, n_combinations, rng, tiny_problem
+
+from siting.config import Equity, ModelOptions, Scenario, SolverOptions, Standards
+from siting.equity import gini
+from siting.exceptions import InfeasibleError
+from siting.maxmin import solve_lexicographic
+from siting.model import build_model
+from siting.run import plan_problem
+from siting.verify import Violation
+from siting.verify.equity import check_equity, lorenz_gini
+
+pytestmark = pytest.mark.requires_highs
+
+EXACT = SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60)
+KINDS = [("community_room", "collective"), ("office", "state"), ("shop_front", "private")]
+
+
+def street_instance(seed: int, n_spaces: int = 3, n_zones: int = 4, n_funcs: int = 1,
+                    n_streets: int = 2):
+    g = rng(seed)
+    spaces = []
+    for j in range(n_spaces):
+        kind, own = KINDS[g.integers(len(KINDS))]
+        spaces.append({"space_id": f"S{j}", "kind": kind, "ownership": own,
+                       "floor_area_m2": float(g.integers(15, 40))})
+    funcs = {f"f{k}": {"area_per_unit_m2": float(g.integers(5, 12)), "min_units": 0,
+                       "max_units": int(g.integers(2, 4)),
+                       "fitout_cost_per_unit": float(g.integers(0, 5000)),
+                       "walking_limit_m": 500.0, "weight": float(g.integers(1, 4))}
+             for k in range(n_funcs)}
+    zones = {f"Z{i}": {f: float(g.integers(1, 6)) for f in funcs} for i in range(n_zones)}
+    dist = {(z, f"S{j}"): float(g.integers(50, 700)) for z in zones for j in range(n_spaces)
+            if g.random() < 0.7}
+    attrs = {z: {"street": f"T{i % n_streets}", "population": float(g.integers(100, 900))}
+             for i, z in enumerate(zones)}
+    return tiny_problem(spaces, zones, dist, funcs, zone_attrs=attrs)
+
+
+def _scenario(equity: dict | None = None, standards: dict | None = None, **model) -> Scenario:
+    return Scenario(name="t", data={"zones": "-", "spaces": "-", "functions": "-",
+                                    "channels": "-"},
+                    model=model, solver=EXACT.model_dump(), equity=equity or {},
+                    standards=standards or {})
+
+
+@pytest.mark.parametrize(("seed", "level", "n_funcs", "budget"), [
+    (1, "street", 1, 150_000), (2, "street", 2, 200_000), (3, "community", 1, 120_000),
+    (4, "community", 2, 250_000), (5, "street", 1, 90_000),
+])
+def test_max_min_equals_enumeration(seed, level, n_funcs, budget):
+    data = street_instance(seed, n_funcs=n_funcs)
+    assert n_combinations(data) < 3000  # keep the enumeration quick
+    opts = ModelOptions(objective="max_min_coverage", equity_level=level, budget=budget,
+                        tie_break=0)
+    z_best, total_best = brute_force_max_min(data, opts, level)
+    wsum = float(data.functions["weight"].sum())
+    exact = opts.update(equity_total_gap=0.0)
+    built = build_model(data, exact)
+    res, info = solve_lexicographic(built, EXACT, guide=0.0)  # pure lexicographic
+    assert res.status == "optimal" and info["proven"]
+    m = built.model
+    assert info["min_coverage"] == pytest.approx(z_best, abs=6e-7)  # stage 1 (rounded)
+    assert pyo.value(m.equity_min) >= z_best - 1.01e-6  # held by stage 2, within epsilon
+    assert pyo.value(m.coverage_score) / wsum == pytest.approx(total_best, abs=2e-6)
+    assert not built.violations()
+    # the default guide (delta x total in stage 1) costs at most delta of the minimum
+    built = build_model(data, exact)
+    res, info = solve_lexicographic(built, EXACT)
+    assert z_best - 1e-3 - 1e-6 <= info["min_coverage"] <= z_best + 1e-6
+    assert not built.violations()
+
+
+def test_max_min_plan_through_the_pipeline_is_verified_and_reports_its_stages():
+    data = street_instance(2, n_funcs=2)
+    plan = plan_problem(data, _scenario(objective="max_min_coverage", budget=200_000))
+    e = plan.summary["equity"]
+    assert e["max_min"]["proven"] and "stage2" in e["max_min"]
+    assert e["weighted"]["street_min"] == pytest.approx(e["max_min"]["min_coverage"], abs=2e-6)
+    assert plan.streets is not None and set(plan.streets["function"]) >= {"f0", "weighted"}
+    assert _violations(plan) == []
+
+
+def _violations(plan) -> list:
+    return check_equity(Scenario.model_validate(plan.summary["resolved_scenario"]),
+                        plan.data.functions, plan.data.zones, plan.zones, plan.assignments,
+                        plan.summary, Violation)
+
+
+def test_verifier_rejects_reported_equity_figures_that_the_assignments_do_not_give():
+    data = street_instance(1)
+    plan = plan_problem(data, _scenario(budget=150_000))
+    assert _violations(plan) == []
+    for key, delta in (("street_min", 0.01), ("gini", 0.02), ("community_min", -0.01)):
+        bad = {**plan.summary, "equity": {**plan.summary["equity"]}}
+        w = dict(bad["equity"]["weighted"])
+        w[key] = (w[key] or 0.0) + delta
+        bad["equity"]["weighted"] = w
+        got = check_equity(Scenario.model_validate(plan.summary["resolved_scenario"]),
+                           plan.data.functions, plan.data.zones, plan.zones,
+                           plan.assignments, bad, Violation)
+        assert any(key in str(v) for v in got), key
+
+
+def floor_instance():
+    """Street A (Z0, Z1) has the cheap space S0 next door; street B (Z2) only the dearer S1.
+    With money for one space, max coverage serves street A and leaves B at 0."""
+    spaces = [{"space_id": "S0", "kind": "community_room", "ownership": "collective",
+               "floor_area_m2": 60.0},
+              {"space_id": "S1", "kind": "community_room", "ownership": "collective",
+               "floor_area_m2": 40.0}]
+    funcs = {"f0": {"area_per_unit_m2": 10.0, "max_units": 5, "fitout_cost_per_unit": 0.0}}
+    zones = {"Z0": {"f0": 3.0}, "Z1": {"f0": 2.0}, "Z2": {"f0": 2.0}}
+    dist = {("Z0", "S0"): 100.0, ("Z1", "S0"): 200.0, ("Z2", "S1"): 100.0}
+    attrs = {"Z0": {"street": "A", "population": 300.0},
+             "Z1": {"street": "A", "population": 200.0},
+             "Z2": {"street": "B", "population": 200.0}}
+    return tiny_problem(spaces, zones, dist, funcs, zone_attrs=attrs)
+
+
+def test_floor_binds_and_changes_the_plan():
+    data = floor_instance()
+    budget = 320_000  # S0 full (225 k) or S0 at 3 units + S1 at 1 (300 k), not both full
+    base = plan_problem(data, _scenario(budget=budget))
+    assert list(base.sites["space_id"]) == ["S0"]
+    streets = base.streets.set_index(["street", "function"])
+    assert streets.at[("B", "weighted"), "coverage"] == 0.0
+    hard = {"min_coverage": {"level": "street", "function": "f0", "share": 0.5,
+                             "mode": "hard"}}
+    fair = plan_problem(data, _scenario(equity=hard, budget=budget))
+    assert "S1" in set(fair.sites["space_id"])
+    cov = fair.streets.set_index(["street", "function"])["coverage"]
+    assert cov[("A", "f0")] >= 0.5 - 1e-9 and cov[("B", "f0")] >= 0.5 - 1e-9
+    assert fair.summary["weighted_coverage"] < base.summary["weighted_coverage"]
+    assert _violations(fair) == []
+    # a soft floor nobody can afford leaves a shortfall saying where, how much and why
+    soft = {"min_coverage": {"level": "street", "share": 1.0}}
+    short = plan_problem(data, _scenario(equity=soft, budget=budget)).summary["shortfalls"]
+    s = {x["group"]: x for x in short if x["standard"] == "equity_floor"}
+    assert s and all(x["cause"] for x in s.values())
+    assert any("budget" in x["cause"] for x in s.values())
+    # the same floor hard is refused, naming the streets short
+    with pytest.raises(InfeasibleError) as exc:
+        plan_problem(data, _scenario(equity={"min_coverage": {**soft["min_coverage"],
+                                                              "mode": "hard"}},
+                                     budget=budget))
+    assert any(x.get("standard") == "equity_floor" for x in exc.value.shortfalls)
+
+
+def test_unreachable_demand_is_excluded_and_reported():
+    data = floor_instance()
+    # Z1 loses its only space: its demand can no longer be reached
+    data = tiny_problem(
+        [{"space_id": "S0", "kind": "community_room", "ownership": "collective",
+          "floor_area_m2": 60.0}],
+        {"Z0": {"f0": 3.0}, "Z1": {"f0": 2.0}}, {("Z0", "S0"): 100.0},
+        {"f0": {"area_per_unit_m2": 10.0, "max_units": 5}},
+        zone_attrs={"Z0": {"street": "A", "population": 300.0},
+                    "Z1": {"street": "B", "population": 200.0}})
+    plan = plan_problem(data, _scenario(objective="max_min_coverage"))
+    e = plan.summary["equity"]
+    assert e["max_min"]["min_coverage"] == pytest.approx(1.0)  # street B is left out
+    f = e["functions"]["f0"]
+    assert f["share_communities_unreachable"] == 0.5
+    assert f["unreachable_demand_share"] == pytest.approx(2 / 5)
+    assert not plan.zones.set_index("zone_id").at["Z1", "reachable"]
+
+
+def test_gini_matches_the_lorenz_curve_and_known_values():
+    g = np.random.default_rng(0)
+    for _ in range(20):
+        x, w = g.random(30), g.integers(1, 100, 30).astype(float)
+        assert gini(x, w) == pytest.approx(lorenz_gini(x, w), abs=1e-12)
+    assert gini([0.4, 0.4, 0.4], [1, 2, 3]) == pytest.approx(0.0)
+    assert gini([0, 0, 0, 1], [1, 1, 1, 1]) == pytest.approx(0.75)
+    assert gini([0, 0], [1, 1]) is None
+
+
+def test_2sfca_does_not_depend_on_the_split_of_flows():
+    """Two communities share one site; its supply is shared by demand, whatever the flows."""
+    from siting.equity import access_2sfca
+
+    data = tiny_problem([{"space_id": "S0", "kind": "community_room",
+                          "ownership": "collective", "floor_area_m2": 60.0}],
+                        {"Z0": {"f0": 3.0}, "Z1": {"f0": 1.0}},
+                        {("Z0", "S0"): 100.0, ("Z1", "S0"): 100.0},
+                        {"f0": {"area_per_unit_m2": 10.0, "max_units": 5}})
+    sites = pd.DataFrame({"space_id": ["S0"], "units_f0": [2.0]})
+    reach = pd.Series(True, index=data.demand.index)
+    a = access_2sfca(data, sites, reach)
+    assert a[("Z0", "f0")] == pytest.approx(0.5) and a[("Z1", "f0")] == pytest.approx(0.5)
+
+
+def test_equity_config_is_validated():
+    with pytest.raises(ValueError, match="less than or equal to 1"):
+        Equity.model_validate({"min_coverage": {"share": 1.5}})
+    e = Equity.model_validate({"min_coverage": [{"share": 0.3, "mode": "hard"},
+                                                {"share": 0.2}]})
+    assert e.hard_floors and not e.soft().hard_floors and len(e.floors) == 2
+    assert Standards().any_soft is False
+
+
+def _small_district(folder):
+    """Two streets of the demo district, two functions, as files (a scenario on disk)."""
+    from pathlib import Path
+
+    from siting import catalogues
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    rd = lambda p: pd.read_csv(p, encoding="utf-8-sig", dtype=str)  # noqa: E731
+    streets = ["望江街道", "清波街道"]
+    z = rd(root / "demo" / "zones.csv")
+    s = rd(root / "demo" / "spaces.csv")
+    z[z["street"].isin(streets)].to_csv(folder / "zones.csv", index=False)
+    s[s["street"].isin(streets)].to_csv(folder / "spaces.csv", index=False)
+    f = rd(catalogues.path("functions.csv"))
+    f[f["function"].isin(["day_care", "meal_point"])].to_csv(folder / "functions.csv",
+                                                            index=False)
+    rd(catalogues.path("channels.csv")).to_csv(folder / "channels.csv", index=False)
+    (folder / "base.yaml").write_text(
+        "data: {zones: zones.csv, spaces: spaces.csv, functions: functions.csv, "
+        "channels: channels.csv}\nmodel: {budget: 6_000_000}\n"
+        "solver: {mip_rel_gap: 0.0, time_limit_s: 60}\n", encoding="utf-8")
+
+
+def test_tradeoff_sweep_climbs_hard_floors_to_the_max_min_optimum(tmp_path):
+    from siting.report import sweep_outputs
+    from siting.sweep import run_sweep
+
+    _small_district(tmp_path)
+    (tmp_path / "tradeoff.yaml").write_text(
+        "base: base.yaml\ndesign: grid\n"
+        "overrides: {equity: {min_coverage: {level: street, mode: hard}}}\n"
+        "parameters:\n"
+        "  equity.min_coverage.share: {range: [0, 1], steps: 3, up_to: max_min}\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    table = run_sweep(tmp_path / "tradeoff.yaml", out, workers=0, progress=False)
+    top = __import__("json").loads((out / "max_min.json").read_text(encoding="utf-8"))
+    floors = sorted(table["equity.min_coverage.share"])
+    assert floors[0] == 0 and 0 < floors[-1] <= top["min_coverage"]
+    assert floors[-1] == pytest.approx(top["min_coverage"], abs=2e-5)
+    assert (table["status"] == "optimal").all()  # every floor up to the optimum is feasible
+    t = pd.read_csv(out / "equity_tradeoff.csv", encoding="utf-8-sig")
+    runs = t[~t["max_min"]].sort_values("floor")
+    assert (runs["worst_coverage"] >= runs["floor"] - 1e-6).all()  # each floor holds
+    assert runs["total_coverage"].is_monotonic_decreasing  # equity costs efficiency
+    assert runs["worst_coverage"].iloc[-1] > runs["worst_coverage"].iloc[0]
+    # the max-min plan is the top of the curve: same worst street, the same total
+    assert t["max_min"].sum() == 1
+    mm = t[t["max_min"]].iloc[0]
+    assert runs["total_coverage"].iloc[-1] == pytest.approx(mm["total_coverage"], abs=1e-4)
+    sweep_outputs(out)
+    assert (out / "equity_tradeoff.png").stat().st_size > 10_000
