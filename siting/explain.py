@@ -371,7 +371,8 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
     from siting.run import _greedy_start
 
     t0 = time.perf_counter()
-    built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+    built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
+                        scenario.equity)
     solver = new_solver()
     timings: dict = {}
     warm = False
@@ -486,7 +487,8 @@ def _within(obj: float | None, bound: float, opts) -> bool:
 def _worker(data: ProblemData, scenario: Scenario, opts, values: list, jobs,
             prove: bool = False) -> dict:
     """One process's share: build the same model, put the plan on it, run the jobs."""
-    built = build_model(data, scenario.model, scenario.standards, scenario.phasing)
+    built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
+                        scenario.equity)
     for v, x in zip(built.model.component_data_objects(pyo.Var), values):
         v.set_value(x, skip_validation=True)
     solver = new_solver()
