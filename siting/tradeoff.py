@@ -7,9 +7,11 @@ A sweep parameter may end at ``up_to: max_min``::
 
 Before any run, the base scenario (with the sweep's overrides) is solved once with
 ``model.objective: max_min_coverage`` at the floor's level: its optimum :math:`z^*` is the
-highest floor any plan can meet, so the range's upper end becomes :math:`z^*` (less
-:data:`TOP_SLACK`) and every hard floor of the ladder is feasible. That plan is written to
-``OUT/max_min/`` and its figures to ``OUT/max_min.json`` (a resumed sweep reads them back
+highest floor any plan can meet, so the ladder climbs ``steps - 1`` hard floors from the
+range's lower end towards :math:`z^*` (every one feasible; with a lower end above 0, floor 0
+— the base plan — comes first and ``steps - 2`` floors follow, so that points are not spent
+below the base plan's own worst street) and the max-min plan is its top point. That plan is
+written to ``OUT/max_min/`` and its figures to ``OUT/max_min.json`` (a resumed sweep reads them back
 when the scenario is unchanged). After the runs, ``equity_tradeoff.csv`` and
 ``equity_tradeoff.png`` give total weighted coverage against the worst street's (or
 community's) weighted coverage, with the base plan (floor 0) and the max-min plan marked.
@@ -18,7 +20,6 @@ community's) weighted coverage, with the base plan (floor 0) and the max-min pla
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -87,10 +88,17 @@ def resolve_up_to(spec, out: Path):
             continue
         if key != KEY:
             raise DataError(f"parameters.{key}: 'up_to: max_min' applies to {KEY} only")
-        top = max_min_optimum(spec, Path(out))["min_coverage"]
+        top = float(max_min_optimum(spec, Path(out))["min_coverage"])
         lo = float(p.range[0]) if p.range is not None else 0.0
-        hi = max(lo, math.floor((float(top) - TOP_SLACK) * 1e5) / 1e5)
-        params[key] = p.update(range=(lo, hi), values=None, up_to=None)
+        # the ladder's points below the optimum; its top point is the max-min plan itself
+        # (a hard floor at the optimum is the max-min's own second stage, which starts from
+        # its first stage's plan; a cold solve of it found no plan in 60 s on the demo)
+        hi = max(lo, top - TOP_SLACK)
+        if lo > 0:  # floor 0 (the base plan), then steps - 2 floors from lo towards z*
+            grid = [0.0] + [lo + (hi - lo) * k / (p.steps - 2) for k in range(p.steps - 2)]
+        else:
+            grid = [lo + (hi - lo) * k / (p.steps - 1) for k in range(p.steps - 1)]
+        params[key] = p.update(values=[round(v, 6) for v in grid], range=None, up_to=None)
     return spec.update(parameters=params)
 
 

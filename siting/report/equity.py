@@ -107,8 +107,13 @@ def tradeoff_chart(tab: pd.DataFrame, lang: str = "zh"):
             ax.scatter(100 * base["worst_coverage"], 100 * base["total_coverage"], s=260,
                        marker="*", color="#d95f02", zorder=5, label=t("tradeoff_base", lang))
         if len(top):
+            label = t("tradeoff_maxmin", lang)
+            gap = top["mip_gap"].iloc[0] if "mip_gap" in top else None
+            if gap is not None and gap == gap:  # the total's gap (stage 2's tolerance)
+                label += (f"，总覆盖率与上界差距 {100 * gap:.1f}%" if lang == "zh"
+                          else f", total within {100 * gap:.1f} % of its bound")
             ax.scatter(100 * top["worst_coverage"], 100 * top["total_coverage"], s=150,
-                       marker="D", color="#1b9e77", zorder=6, label=t("tradeoff_maxmin", lang))
+                       marker="D", color="#1b9e77", zorder=6, label=label)
         ax.set_xlabel(t(f"tradeoff_x_{level}", lang))
         ax.set_ylabel(t("tradeoff_y", lang))
         ax.set_title(t("tradeoff_title", lang))
