@@ -261,3 +261,9 @@ def test_tradeoff_sweep_climbs_hard_floors_to_the_max_min_optimum(tmp_path):
     assert mm["total_coverage"] <= runs["total_coverage"].max() + 1e-6
     sweep_outputs(out)
     assert (out / "equity_tradeoff.png").stat().st_size > 10_000
+    # the HTML report: the curve in the sweep's, the equity section in the max-min plan's
+    from siting.report import write_report
+
+    assert 'id="equity_tradeoff"' in write_report(out).read_text(encoding="utf-8")
+    page = write_report(out / "max_min").read_text(encoding="utf-8")
+    assert 'id="equity"' in page and "最差街道" in page

@@ -1087,6 +1087,9 @@ def _register_plugins() -> None:
     from siting.report.decisions import register_sections
 
     register_sections(SECTIONS)
+    from siting.report.equity_html import register
+
+    register()
 
 
 _register_plugins()
