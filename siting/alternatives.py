@@ -170,7 +170,8 @@ class Generator:
         from siting.run import plan_problem
 
         sc = self.scenario
-        built = build_model(self.data, sc.model, sc.standards, sc.phasing, sc.equity)
+        built = build_model(self.data, sc.model, sc.standards, sc.phasing,
+                            equity=sc.equity)
         primary_expression(built)  # a clear error for an objective without a primary term
         plan = plan_problem(self.data, sc, built=built, solver=new_solver(),
                             warm_start=False if sc.phasing.enabled else None)

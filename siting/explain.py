@@ -372,7 +372,7 @@ def site_values(data: ProblemData, scenario: Scenario, candidates: int = 20,
 
     t0 = time.perf_counter()
     built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
-                        scenario.equity)
+                        equity=scenario.equity)
     solver = new_solver()
     timings: dict = {}
     warm = False
@@ -488,7 +488,7 @@ def _worker(data: ProblemData, scenario: Scenario, opts, values: list, jobs,
             prove: bool = False) -> dict:
     """One process's share: build the same model, put the plan on it, run the jobs."""
     built = build_model(data, scenario.model, scenario.standards, scenario.phasing,
-                        scenario.equity)
+                        equity=scenario.equity)
     for v, x in zip(built.model.component_data_objects(pyo.Var), values):
         v.set_value(x, skip_validation=True)
     solver = new_solver()

@@ -70,7 +70,8 @@ def reprove(folder: str | Path, time_limit_s: float | None = None) -> Reproof:
     claim = f"marked {status} with gap {100 * float(s.get('mip_gap') or 0):.3f} %" \
             f" (asked {100 * asked:g} %)"
     # 1. the LP relaxation
-    built = build_model(data, scen.model, scen.standards, scen.phasing, scen.equity)
+    built = build_model(data, scen.model, scen.standards, scen.phasing,
+                        equity=scen.equity)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(built.model)
     opts = scen.solver.update(time_limit_s=float(time_limit_s or scen.solver.time_limit_s))
     lp = solve(built, opts)
@@ -87,7 +88,8 @@ def reprove(folder: str | Path, time_limit_s: float | None = None) -> Reproof:
             out.notes.append(f"the recorded bound {s['bound']:.8g} is tighter than the LP "
                              "relaxation's (expected: branch and bound tightens it)")
     # 2. the MIP again, tighter
-    built = build_model(data, scen.model, scen.standards, scen.phasing, scen.equity)
+    built = build_model(data, scen.model, scen.standards, scen.phasing,
+                        equity=scen.equity)
     mip = solve(built, opts.update(mip_rel_gap=asked / 10, mip_abs_gap=0.0))
     if not mip.has_solution or mip.bound is None:
         out.notes.append(f"inconclusive: the re-solve ended {mip.status} without a bound "
