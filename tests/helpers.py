@@ -425,6 +425,7 @@ def brute_force_money(data: ProblemData, *, budget: float | None = None,
             continue
         if cov > best[0] + 1e-7 or (abs(cov - best[0]) <= 1e-7 and capex < best[1]):
             best = (cov, capex)
+    return best
 
 
 def _unit_rows(data: ProblemData, level: str, pairs: list[tuple[str, str, str]],
