@@ -439,9 +439,11 @@ class CoverageFloor(_Strict):
     """A floor on coverage (over reachable demand) in every street or community."""
 
     level: Literal["street", "community"] = "street"
+    """The units that must each reach the floor: every street, or every community (zone)."""
     function: str = "weighted"
     """A function name, or ``weighted`` (priority-weighted coverage of all functions)."""
     share: float = Field(0.5, ge=0, le=1)
+    """The floor: each unit's coverage of the reachable demand (0-1) must be at least this."""
     mode: Literal["soft", "hard"] = "soft"
     """``soft``: a unit that cannot reach the floor leaves a shortfall, penalised like the
     standards' (``standards.penalty``) and explained; ``hard``: such a scenario is refused."""
