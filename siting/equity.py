@@ -265,7 +265,9 @@ def street_table(df: pd.DataFrame, weight: dict[str, float]) -> pd.DataFrame:
     for c in ("demand", "reachable_demand", "unreachable_demand", "served", "coverage",
               "coverage_of_all_demand", "access_2sfca"):
         t[c] = t[c].astype(float).round(6)
-    return t.sort_values(["street", "function"], kind="stable").reset_index(drop=True)[
+    order = {f: k for k, f in enumerate(weight)}  # the catalogue's order, weighted last
+    t["_o"] = t["function"].map(order).fillna(len(order))
+    return t.sort_values(["street", "_o"], kind="stable").reset_index(drop=True)[
         STREET_COLUMNS]
 
 

@@ -85,7 +85,16 @@ def test_max_min_plan_through_the_pipeline_is_verified_and_reports_its_stages():
     assert e["max_min"]["proven"] and "stage2" in e["max_min"]
     assert e["weighted"]["street_min"] == pytest.approx(e["max_min"]["min_coverage"], abs=2e-6)
     assert plan.streets is not None and set(plan.streets["function"]) >= {"f0", "weighted"}
+    _catalogue_order(plan)
     assert _violations(plan) == []
+
+
+def _catalogue_order(plan) -> None:
+    """streets.csv lists each street's functions in the catalogue's order, weighted last."""
+    for _, part in plan.streets.groupby("street", sort=False):
+        have = set(part["function"])
+        want = [f for f in plan.data.functions.index if f in have] + ["weighted"]
+        assert list(part["function"]) == want
 
 
 def _violations(plan) -> list:
@@ -267,3 +276,20 @@ def test_tradeoff_sweep_climbs_hard_floors_to_the_max_min_optimum(tmp_path):
     assert 'id="equity_tradeoff"' in write_report(out).read_text(encoding="utf-8")
     page = write_report(out / "max_min").read_text(encoding="utf-8")
     assert 'id="equity"' in page and "最差街道" in page
+
+
+def test_streets_table_follows_the_catalogue_order():
+    """Not alphabetical: the catalogue's order (here reversed), weighted last."""
+    from dataclasses import replace
+
+    from siting.equity import measure
+
+    data = street_instance(2, n_funcs=2)
+    plan = plan_problem(data, _scenario(budget=200_000))
+    rev = replace(data, functions=data.functions.iloc[::-1])
+    reach = plan.zones.set_index(["zone_id", "function"])["reachable"]
+    zones = plan.zones.drop(columns=["reachable", "access_2sfca"])
+    _, streets, _ = measure(rev, zones, plan.sites, reach[reach])
+    for _, part in streets.groupby("street", sort=False):
+        assert list(part["function"]) == ["f1", "f0", "weighted"]
+    _catalogue_order(plan)

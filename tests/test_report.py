@@ -122,6 +122,18 @@ def test_plan_workbook_formats_names_and_register(folders):
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert ws.auto_filter.ref, ws.title
+        # printed: landscape, one page wide, the header row on every page
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows in ("1:1", "$1:$1"), ws.title
+    over = wb["概要"]
+    desc = next(r for r in range(2, over.max_row + 1) if over.cell(r, 1).value == "说明")
+    long = len(str(over.cell(desc, 2).value)) * 2 > over.column_dimensions["B"].width
+    assert not long or (over.row_dimensions[desc].height or 0) > 15  # wrapped text shows
+    keys = [over.cell(r, 1).value for r in range(2, over.max_row + 1)]
+    if s.get("equity"):
+        assert any(str(k).startswith("最差街道") for k in keys)
+        assert "社区覆盖率基尼系数" in keys
     ws = wb["选址方案"]
     head = [c.value for c in ws[1]]
     assert head[:2] == ["空间编号", "空间名称"]  # names next to ids

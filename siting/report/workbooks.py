@@ -62,6 +62,7 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> None:
         for row in df.itertuples(index=False):
             ws.append([None if (isinstance(v, float) and v != v) else
                        (v.item() if hasattr(v, "item") else v) for v in row])
+        lines = [1] * len(df)
         for j, col in enumerate(df.columns, start=1):
             letter = get_column_letter(j)
             kind = sh.kinds.get(col, "general" if df[col].dtype != object else "text")
@@ -72,13 +73,28 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> None:
                     cell.alignment = Alignment(vertical="top", wrap_text=True)
             sample = [_width(col) * 0.8] + [_width(format_like(v, kind))
                                              for v in df[col].head(200)]
-            ws.column_dimensions[letter].width = min(MAX_WIDTH, max(8, max(sample) + 2))
+            width = min(MAX_WIDTH, max(8, max(sample) + 2))
+            ws.column_dimensions[letter].width = width
+            if kind == "text":  # wrapped text: rows tall enough to show it (no auto-fit)
+                for r, v in enumerate(df[col]):
+                    n = -(-_width(format_like(v, kind)) // max(1, int(width) - 1))
+                    lines[r] = max(lines[r], min(n, 8))
+        for r, n in enumerate(lines, start=2):
+            if n > 1:
+                ws.row_dimensions[r].height = 15 * n
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.row_dimensions[1].height = 32
         ws.freeze_panes = "A2"
+        # printed: landscape A4, all columns on one page width, header on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.print_title_rows = "1:1"
         if len(df.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(1, len(df) + 1)}"
     wb.save(path)
@@ -179,6 +195,15 @@ def overview_rows(plan: PlanFolder, lang: str) -> pd.DataFrame:
     for f, d in s["functions"].items():
         rows.append((f"{text.function_label(f, plan.labels, lang)} {text.t('coverage', lang)}",
                      text.pct(d["coverage"])))
+    w = (s.get("equity") or {}).get("weighted") or {}
+    if w.get("worst_street") and w.get("street_min") is not None:
+        rows.append(("最差街道 (加权覆盖率，可达需求口径)" if zh
+                     else "Worst street (weighted coverage of reachable demand)",
+                     f"{w['worst_street']} {text.pct(w['street_min'])}"
+                     f" ({'最高' if zh else 'best'} {text.pct(w['street_max'])})"))
+    if w.get("gini") is not None:
+        rows.append(("社区覆盖率基尼系数" if zh else "Gini of community coverage",
+                     f"{w['gini']:.3f}"))
     rows.append((text.t("n_shortfalls", lang), len(s.get("shortfalls", []))))
     for sf in s.get("shortfalls", [])[:50]:
         rows.append((text.t("missing", lang), sf.get("what") or sf.get("label", "")))
