@@ -21,12 +21,13 @@ def section_equity(r: Report) -> Section | None:
     if not w or w.get("street_min") is None:
         return None
     pct = text.pct
+    gini = "—" if w.get("gini") is None else f"{float(w['gini']):.2f}"
     a = (e.get("access_2sfca") or {}).get("weighted") or {}
     lead = para(r.w(
         f"最差街道 {w['worst_street']}：加权覆盖率 {pct(w['street_min'])}（最高 "
         f"{pct(w['street_max'])}，差 {pct(w['street_spread'])}）；最差社区 "
         f"{w['worst_community_name']}（{w['worst_community_street']}）"
-        f"{pct(w['community_min'])}；按人口加权的社区覆盖率基尼系数 {w['gini']}。"
+        f"{pct(w['community_min'])}；按人口加权的社区覆盖率基尼系数 {gini}。"
         f"{pct(w['share_households_missing_a_function'])} 的住户步行范围内至少缺一项服务。"
         "覆盖率以步行可达需求为分母，不可达需求单列"
         f"（{pct(w['unreachable_demand_share'])}）。两步移动搜索法 (2SFCA) 可达性最差街道 "
@@ -35,7 +36,7 @@ def section_equity(r: Report) -> Section | None:
         f"{pct(w['street_max'])}, spread {pct(w['street_spread'])}); worst community "
         f"{w['worst_community_name']} ({w['worst_community_street']}) at "
         f"{pct(w['community_min'])}; population-weighted Gini of community coverage "
-        f"{w['gini']}. {pct(w['share_households_missing_a_function'])} of households miss "
+        f"{gini}. {pct(w['share_households_missing_a_function'])} of households miss "
         "at least one service within walking distance. Coverage is of reachable demand; "
         f"unreachable demand apart ({pct(w['unreachable_demand_share'])}). 2SFCA "
         f"accessibility (independent of how flows are split): worst street "
