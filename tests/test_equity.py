@@ -78,6 +78,70 @@ def test_max_min_equals_enumeration(seed, level, n_funcs, budget):
     assert not built.violations()
 
 
+def merging_instance(seed: int):
+    """Six communities in two streets whose reachable sets repeat (so some of the same street
+    reach exactly the same spaces, and some of different streets do too), own distances."""
+    g = rng(seed)
+    spaces = [{"space_id": f"S{j}", "kind": KINDS[j][0], "ownership": KINDS[j][1],
+               "floor_area_m2": float(g.integers(15, 40))} for j in range(3)]
+    funcs = {f"f{k}": {"area_per_unit_m2": float(g.integers(5, 12)), "min_units": 0,
+                       "max_units": int(g.integers(2, 4)),
+                       "fitout_cost_per_unit": float(g.integers(0, 5000)),
+                       "walking_limit_m": 500.0, "weight": float(g.integers(1, 4))}
+             for k in range(2)}
+    zones = {f"Z{i}": {f: float(g.integers(1, 6)) for f in funcs} for i in range(6)}
+    reach = [("S0", "S1"), ("S1", "S2"), ("S0", "S1"), ("S1", "S2"), ("S0", "S1"), ("S2",)]
+    dist = {(z, s): float(g.integers(50, 500)) for z, sites in zip(zones, reach)
+            for s in sites}
+    attrs = {z: {"street": st, "population": float(g.integers(100, 900))}
+             for z, st in zip(zones, ["T0", "T1", "T0", "T1", "T1", "T0"])}
+    return tiny_problem(spaces, zones, dist, funcs, zone_attrs=attrs)
+
+
+def _lp_value(built) -> float:
+    from siting.solve import Solver
+
+    s = Solver()
+    s.load(built)
+    s.highs.setOptionValue("solve_relaxation", True)
+    s.highs.run()
+    return s.highs.getInfo().objective_function_value
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_communities_of_a_street_reaching_the_same_spaces_merge_without_changing_the_optimum(
+        seed):
+    data = merging_instance(seed)
+    assert n_combinations(data) < 3000
+    opts = ModelOptions(objective="max_min_coverage", budget=120_000 + 20_000 * seed,
+                        tie_break=0, equity_total_gap=0.0)
+    merged, whole = build_model(data, opts), build_model(data, opts.update(aggregate_zones=False))
+    groups = merged.index.zone_groups
+    street = data.zones["street"].to_dict()
+    assert groups and not whole.index.zone_groups
+    assert all(len({street[z] for z, _ in ms}) == 1 for ms in groups.values())
+    assert {tuple(sorted(z for z, _ in ms)) for (_, f), ms in groups.items()} == {
+        ("Z0", "Z2"), ("Z1", "Z3")}  # Z4 reaches what Z0 and Z2 do, but in the other street
+    assert merged.index.n_pairs < whole.index.n_pairs
+    for b in (merged, whole):
+        b.model.equity_stage_total.set_value(1e-3)
+    assert _lp_value(merged) == pytest.approx(_lp_value(whole), abs=1e-9)
+    z_best, total_best = brute_force_max_min(data, opts, "street")
+    wsum = float(data.functions["weight"].sum())
+    for b in (merged, whole):
+        res, info = solve_lexicographic(b, EXACT, guide=0.0)
+        assert res.status == "optimal"
+        assert info["min_coverage"] == pytest.approx(z_best, abs=6e-7)
+        assert pyo.value(b.model.coverage_score) / wsum == pytest.approx(total_best, abs=2e-6)
+        assert not b.violations()
+    # per community nothing merges; through the pipeline the merged plan is verified
+    assert not build_model(data, opts.update(equity_level="community")).index.zone_groups
+    plan = plan_problem(data, _scenario(objective="max_min_coverage", budget=160_000))
+    assert _violations(plan) == []
+    e = plan.summary["equity"]
+    assert e["weighted"]["street_min"] == pytest.approx(e["max_min"]["min_coverage"], abs=2e-6)
+
+
 def test_max_min_plan_through_the_pipeline_is_verified_and_reports_its_stages():
     data = street_instance(2, n_funcs=2)
     plan = plan_problem(data, _scenario(objective="max_min_coverage", budget=200_000))

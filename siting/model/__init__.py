@@ -19,7 +19,7 @@ from pyomo.common.gc_manager import PauseGC
 from siting.config import Equity, ModelOptions, Phasing, Standards
 from siting.model.capacity import add_capacity_constraints
 from siting.model.decisions import add_decisions
-from siting.model.equity import add_equity, add_floor_shortfalls, needs_rows
+from siting.model.equity import add_equity, add_floor_shortfalls, merge_level, needs_rows
 from siting.model.money import Money, add_money
 from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
@@ -89,17 +89,22 @@ class BuiltModel:
 
 
 def can_aggregate(opts: ModelOptions, std: Standards, ph: Phasing,
-                  money: Money | None = None, eq: Equity | None = None) -> bool:
+                  money: Money | None = None, eq: Equity | None = None) -> bool | str:
     """Whether merging zones with the same reachable sites is exact for this model: the
     objective must not see distances or pair costs, flows must be splittable (no single
     sourcing), and nothing may count service per community (phasing targets, 'served'
-    minimums below city level, area quotas or utilisation floors, equity floors or objective)."""
-    per_community = (any(fm.count == "served" for fm in std.function_minimums)
-                     or needs_rows(opts, eq))
+    minimums below city level, area quotas or utilisation floors, equity rows per
+    community). ``True``: merge across the city; ``"street"``: only within a street (every
+    equity row is a street's sum, :func:`siting.model.equity.merge_level`); ``False``: no
+    merging."""
     if money is not None and (money.quotas.active or money.min_utilisation):
         return False
-    return (opts.aggregate_zones and opts.objective == "max_coverage" and not opts.single_source
-            and not ph.enabled and not per_community)
+    if (not opts.aggregate_zones or opts.single_source or ph.enabled
+            or any(fm.count == "served" for fm in std.function_minimums)):
+        return False
+    if needs_rows(opts, eq):
+        return merge_level(opts, eq) or False
+    return opts.objective == "max_coverage"
 
 
 def build_model(data: ProblemData, opts: ModelOptions, standards: Standards | None = None,

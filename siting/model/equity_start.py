@@ -49,7 +49,7 @@ def _start(built, weight: dict[str, float]) -> dict | None:
 
     m, idx, opts = built.model, built.index, built.options
     if (opts.n_spaces is not None or opts.single_source or built.phasing.enabled
-            or idx.zone_groups or not hasattr(m, "equity_min")):
+            or not hasattr(m, "equity_min")):
         return None
     terms = coverage_terms(idx, built.data, opts.equity_level, "weighted")
     unit_of_pair: dict[int, str] = {}

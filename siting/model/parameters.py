@@ -149,7 +149,7 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
 
     opts, std = built.options, built.standards
     idx = build_index(data, opts, std, aggregate=can_aggregate(opts, std, built.phasing,
-                                                               built.money))
+                                                               built.money, built.equity))
     if structure_difference(built.index, idx) is not None:
         return None
     info = standards_index(idx, data, std)

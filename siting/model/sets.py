@@ -100,7 +100,8 @@ class ModelIndex:
 
 
 def build_index(data: ProblemData, opts: ModelOptions,
-                standards: Standards | None = None, aggregate: bool = False) -> ModelIndex:
+                standards: Standards | None = None, aggregate: bool | str = False
+                ) -> ModelIndex:
     """Compute sets, bounds and pair groupings; drop what can never be used.
 
     A function f fits in space j only if its smallest size fits the largest usable area any
@@ -114,7 +115,9 @@ def build_index(data: ProblemData, opts: ModelOptions,
     exact: units beyond the demand that can reach j serve nobody, so no optimum needs them.
 
     With ``aggregate``, zones reaching exactly the same sites for a function are merged into
-    one demand (:func:`_aggregate_zones`; exact for max coverage).
+    one demand (:func:`_aggregate_zones`; exact for max coverage); with ``"street"`` only
+    zones of the same street (exact for equity rows per street,
+    :mod:`siting.model.equity`).
 
     Standards act here where they remove choices outright: an option whose largest area is
     below the channel's minimum facility size is dropped, and a function is not hosted in a
@@ -190,7 +193,9 @@ def build_index(data: ProblemData, opts: ModelOptions,
     n_unaggregated = len(kept)
     groups: dict[tuple[str, str], list[tuple[str, float]]] = {}
     if aggregate and len(kept):
-        kept, demand, groups = _aggregate_zones(kept, demand, set(data.zones.index))
+        within = (data.zones["street"].astype(str).to_dict() if aggregate == "street"
+                  else None)
+        kept, demand, groups = _aggregate_zones(kept, demand, set(data.zones.index), within)
     pz, ps, pf = (kept["zone_id"].tolist(), kept["site_id"].tolist(), kept["function"].tolist())
     pairs_of_host: dict[tuple, list[int]] = defaultdict(list)
     pairs_of_existing: dict[tuple, list[int]] = defaultdict(list)
@@ -221,9 +226,10 @@ def build_index(data: ProblemData, opts: ModelOptions,
     )
 
 
-def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set
-                     ) -> tuple[pd.DataFrame, dict, dict]:
-    """Merge, per function, the zones that reach exactly the same sites into one demand.
+def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set,
+                     within: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict, dict]:
+    """Merge, per function, the zones that reach exactly the same sites into one demand
+    (with ``within``, zone -> group, only zones of the same group).
 
     Exact for max coverage: any flow of the merged demand can be split among its zones in
     proportion to their demand, which keeps every zone's flow within its demand and every
@@ -252,8 +258,9 @@ def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set
     np.add.at(h1, zf_code, k1[site_code])
     np.add.at(h2, zf_code, k2[site_code])
     count = np.bincount(zf_code, minlength=n_zf)
-    sig = pd.DataFrame({"f": zf_keys % len(fn_vals), "h1": h1, "h2": h2, "n": count})
-    g = sig.groupby(["f", "h1", "h2", "n"], sort=True).ngroup().to_numpy()
+    sig = pd.DataFrame({"f": zf_keys % len(fn_vals), "h1": h1, "h2": h2, "n": count,
+                        "u": [within[z] for z in key_zone] if within is not None else 0})
+    g = sig.groupby(["f", "u", "h1", "h2", "n"], sort=True).ngroup().to_numpy()
     size = np.bincount(g)
     multi = np.flatnonzero(size[g] > 1)  # zone-function keys sharing a signature
     if not len(multi):
