@@ -48,9 +48,9 @@ KINDS = [("community_room", "collective", 150, 700, 0.25), ("shop_front", "priva
 def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
              density: float = 30.0, reach_all: bool = False):
     """``density``: residential compounds per km² (30 is a dense Chinese city; the demo's
-    communities, which are larger, are about 6 per km²). ``reach_all``: every community
-    reaches a space for every function (a community room is added in each compound that
-    does not), as the serve-all objectives need."""
+    communities, which are larger, are about 6 per km²). ``reach_all``: every demand can be
+    served in full (:func:`servable_rooms` adds a community room in each compound the spaces
+    fall short for, with a plan proving it), as the serve-all objectives need."""
     rng = np.random.default_rng(seed)
     side = 1000 * np.sqrt(n_zones / density)
     centres = rng.uniform(0, side, (max(3, n_zones // 150), 2))
@@ -89,22 +89,83 @@ def instance(n_zones: int, n_spaces: int, n_functions: int, seed: int = 7,
                                   index=pd.MultiIndex.from_arrays([zones.index,
                                                                    [fid] * n_zones]))
                         for fid, f in fn.iterrows()])
-    if reach_all:  # a community room in each compound beyond the strictest walking limit
-        zi, si, d = geo.straight_pairs(zxy, sxy, float(fn["walking_limit_m"].min()), 1.3)
-        alone = np.setdiff1d(np.arange(n_zones), zi)
-        extra = pd.DataFrame({"kind": "community_room", "ownership": "collective",
-                              "floor_area_m2": 600.0, "buildable_area_m2": np.nan,
-                              "x": zxy[alone, 0], "y": zxy[alone, 1]},
-                             index=pd.Index([f"R{z}" for z in alone], name="space_id"))
-        spaces = pd.concat([spaces, extra])
+
+    def frames(spaces):
         sxy = spaces[["x", "y"]].to_numpy()
-    zi, si, d = geo.straight_pairs(zxy, sxy, float(fn["walking_limit_m"].max()), 1.3)
-    zs = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
-                       "site_id": spaces.index.to_numpy()[si], "distance_m": d})
-    pairs = pd.concat([zs[zs["distance_m"] <= f["walking_limit_m"]].assign(function=fid)
-                       for fid, f in fn.iterrows()], ignore_index=True)
-    return problem_from_frames(zones=zones, spaces=spaces, functions=fn, channels=ch,
-                               demand=demand, pairs=pairs, distance_method="straight")
+        zi, si, d = geo.straight_pairs(zxy, sxy, float(fn["walking_limit_m"].max()), 1.3)
+        zs = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi],
+                           "site_id": spaces.index.to_numpy()[si], "distance_m": d})
+        pairs = pd.concat([zs[zs["distance_m"] <= f["walking_limit_m"]].assign(function=fid)
+                           for fid, f in fn.iterrows()], ignore_index=True)
+        return problem_from_frames(zones=zones, spaces=spaces, functions=fn, channels=ch,
+                                   demand=demand, pairs=pairs, distance_method="straight")
+
+    data = frames(spaces)
+    if reach_all:  # serve-all objectives: a community room wherever the spaces fall short
+        rooms = servable_rooms(data)
+        if len(rooms):
+            data = frames(pd.concat([spaces, rooms]))
+    return data
+
+
+def servable_rooms(data) -> pd.DataFrame:
+    """Community rooms (社区用房, one per compound that needs one) that make every demand
+    servable, with a plan proving it.
+
+    Every space is taken through the channel giving it the most usable area, and each
+    community's demand, in order, goes to its nearest spaces within walking distance up to
+    what they can hold (units whole, each hosted function at least its minimum size, the
+    area shared by the functions). A community left with demand gets a room in the
+    compound, renovated, big enough for that rest (at least each function's minimum size).
+    That fill plus the rooms is a feasible plan of the serve-all model of the final
+    instance: its pairs and unit bounds for the original spaces are unchanged."""
+    import math
+
+    from siting.model.sets import build_index
+
+    idx = build_index(data, ModelOptions())
+    area_of = {j: idx.service_share * max(idx.usable[o] * idx.max_gross[o]
+                                          for o in idx.options_of[j]) for j in idx.spaces}
+    used_area = dict.fromkeys(idx.spaces, 0.0)
+    served: dict = {}
+    fn = data.functions
+    a = fn["area_per_unit_m2"].astype(float).to_dict()
+    umin = fn["min_units"].astype(float).to_dict()
+    left_of: dict = {}
+    for key in sorted(idx.pairs_of_demand):
+        i, f = key
+        left = idx.demand[key]
+        for p in sorted(idx.pairs_of_demand[key], key=lambda q: (idx.pair_distance[q], q)):
+            if left <= 1e-9:
+                break
+            h = (idx.pair_site[p], f)
+            if h not in idx.units_ub:
+                continue
+            j, s = h[0], served.get(h, 0.0)
+            u_old = max(umin[f], math.ceil(s - 1e-9)) if s > 0 else 0
+            room = area_of[j] - (used_area[j] - a[f] * u_old)
+            cap = min(idx.units_ub[h], math.floor(room / a[f] + 1e-9))
+            if cap < max(umin[f], 1) or cap - s <= 1e-9:
+                continue
+            take = min(left, cap - s)
+            served[h] = s + take
+            used_area[j] += a[f] * (max(umin[f], math.ceil(s + take - 1e-9)) - u_old)
+            left -= take
+        if left > 1e-9:
+            left_of.setdefault(i, {})[f] = left
+    for (i, f), d in idx.demand.items():  # no pair at all
+        if not idx.pairs_of_demand.get((i, f)) and d > 0:
+            left_of.setdefault(i, {})[f] = d
+    ren = data.channels.loc["renovate"]
+    rows = []
+    for i in sorted(left_of):
+        need = sum(a[f] * max(umin[f], math.ceil(v - 1e-9)) for f, v in left_of[i].items())
+        floor = max(150.0, need / (float(ren["usable_factor"]) * idx.service_share) + 1.0)
+        rows.append({"kind": "community_room", "ownership": "collective",
+                     "floor_area_m2": math.ceil(floor), "buildable_area_m2": np.nan,
+                     "x": data.zones.at[i, "x"], "y": data.zones.at[i, "y"]})
+    return pd.DataFrame(rows, index=pd.Index([f"R{i}" for i in sorted(left_of)],
+                                             name="space_id"))
 
 
 def main() -> None:
