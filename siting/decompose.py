@@ -53,7 +53,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -70,6 +70,7 @@ from siting.solve import (
     _version,
     quiet_highs,
     relative_gap,
+    within_gap,
 )
 
 log = logging.getLogger(__name__)
@@ -823,8 +824,7 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
     view = facility_view(built, solver) if solver.highs is not None else "infeasible rows"
     if isinstance(view, str):
         log.info("single model (no decomposition: %s)", view)
-        res = solver.solve(built, options, warm_start=warm_start)
-        return _with_note(res, f"single model: {view}")
+        return _solve_whole(built, options, solver, warm_start, view, t0)
     forced = reduce_single_site(view) if reduce else 0
     kind = method
     if kind == "auto":
@@ -870,7 +870,59 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
     return res
 
 
-def _with_note(res: SolveResult, note: str) -> SolveResult:
-    from dataclasses import replace
+def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm_start: bool,
+                 reason: str, t0: float) -> SolveResult:
+    """The single model, from a plan serving all demand and with a Lagrangian bound.
 
+    The plan is the held one (``warm_start``) if it satisfies every row, else
+    :func:`siting.model.serve_start.serve_all_start`'s; the bound is
+    :mod:`siting.serve_bound`'s, improved for at most a quarter of the time limit. If the
+    plan is within the gap asked of that bound it is the result (HiGHS does not run);
+    otherwise HiGHS solves the single model from it with the time left, and the better of
+    its bound and the Lagrangian one is reported. Without a checked plan, HiGHS alone."""
+    from siting.model.serve_start import serve_all_start
+    from siting.serve_bound import initial_multipliers, lagrangian_view
+
+    started = warm_start and solver.values_feasible()
+    how = "the plan held"
+    if not started:
+        got = serve_all_start(built)
+        started = got is not None and solver.values_feasible()
+        how = f"a constructive plan ({got['method']})" if got is not None else ""
+    if not started:
+        res = solver.solve(built, options, warm_start=warm_start)
+        return _with_note(res, f"single model: {reason}")
+    first_s = time.perf_counter() - t0
+    x = np.array([v.value for v in solver._columns], dtype=float)
+    x[solver._integer] = np.round(x[solver._integer])
+    upper = float(solver._cost @ x + solver._offset)
+    view = lagrangian_view(built, solver)
+    lower, note = None, f"single model from {how}: {reason}"
+    if not isinstance(view, str):
+        share = max(0.25 * options.time_limit_s - (time.perf_counter() - t0), 0.0)
+        target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
+        lower = view.improve(upper, initial_multipliers(view, upper), share, target=target)
+        note += f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
+        if lower >= target:
+            solver.store(x)
+            runtime = time.perf_counter() - t0
+            solver.history = [(first_s, upper, lower)]
+            return SolveResult("optimal", True, upper, lower, relative_gap(upper, lower),
+                               runtime, f"Optimal (the plan is within the gap of the bound; "
+                               f"{note})", _version(), 0.0, first_s)
+    else:
+        note += f"; no Lagrangian bound ({view})"
+    left = max(options.time_limit_s - (time.perf_counter() - t0), 1.0)
+    res = solver.solve(built, options.update(time_limit_s=left), warm_start=True)
+    if res.has_solution and lower is not None and (res.bound is None or lower > res.bound):
+        gap = relative_gap(res.objective, lower)
+        status = res.status
+        if status == "time_limit" and within_gap(res.objective, lower, options):
+            status = "optimal"
+        res = replace(res, bound=lower, mip_gap=gap, status=status)
+    return replace(_with_note(res, note), runtime_s=time.perf_counter() - t0,
+                   first_plan_s=first_s)
+
+
+def _with_note(res: SolveResult, note: str) -> SolveResult:
     return replace(res, termination=f"{res.termination} ({note})")

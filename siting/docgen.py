@@ -168,7 +168,7 @@ MODEL_MODULES = ("siting.model", "siting.model.sets", "siting.model.variables",
                  "siting.model.service", "siting.model.standards", "siting.model.phasing",
                  "siting.model.money", "siting.model.areas", "siting.model.funding",
                  "siting.model.operating", "siting.model.objective", "siting.model.rows",
-                 "siting.model.warmstart")
+                 "siting.model.warmstart", "siting.model.serve_start")
 """The model's modules, in the order :func:`siting.model.build_model` uses them."""
 
 

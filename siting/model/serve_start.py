@@ -1,0 +1,371 @@
+"""Constructive plans that serve every demand: the start of ``min_cost`` and ``min_distance``.
+
+A serve-all model with several functions has no structure :mod:`siting.decompose` solves
+(floor area is shared between functions, each space has its choice of channel), and HiGHS
+alone found no plan for it: at 1,000 communities x 300 spaces x 3 functions
+(``benchmarks/city_scale.py --objective min_cost``) it had not finished its root LP after
+90 s. These constructions give it one from the first second, on the model's own index
+(:class:`~siting.model.sets.ModelIndex`), within every bound of its variables:
+
+* ``min_cost`` — lazy greedy over spaces (Minoux's accelerated greedy): open, or grow, the
+  space whose channel serves reachable unserved demand at the lowest capital cost per unit
+  of the *plain* cost of what it serves (each unit's fit-out plus the cheapest area it could
+  have), i.e. where the fixed cost of opening is spread over most demand. Each function a
+  space takes serves its nearest unserved demand first.
+* ``min_distance`` — every demand, in order of walking distance over all pairs, goes to its
+  nearest space that still has room (the transportation greedy), spaces taken through the
+  channel that gives them most usable area.
+
+Both end with that nearest-first fill for any demand the first pass left (its spaces full),
+growing open spaces or opening new ones, then an augmenting step for demand still left next
+to full hosts (another community's flow moves to a host of its own with room). If demand is
+still left, the whole construction runs again with the demand that has the fewest spaces
+within reach served first. Demand nothing reaches has no row in the model and is left out.
+
+A plan holds whole units, each hosted function between its minimum and its bound, the units
+within the usable area times the service share, gross area within the channel's largest
+(and at least its minimum facility size), flows within units and every demand served in
+full. If some demand cannot be placed, or the model
+has rows these plans do not decide (pins that force something open, an exact count of
+spaces, single sourcing, phasing), there is no start (``None``). The caller checks the plan
+against every row of the model before HiGHS gets it (:meth:`siting.solve.Solver.solve`
+discards a start that violates one).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from siting.model import BuiltModel
+from siting.model.service import SERVE_ALL_OBJECTIVES
+
+__all__ = ["serve_all_start"]
+
+_EPS = 1e-9
+
+
+def serve_all_start(built: BuiltModel, method: str | None = None) -> dict | None:
+    """Set a plan serving all demand on ``built``'s variables; return its summary
+    (``spaces``, ``capex``, ``walk``, ``method``) or ``None`` (module text).
+
+    ``method``: ``greedy`` (the ``min_cost`` construction) or ``nearest`` (the
+    ``min_distance`` one); by default the one of the model's objective."""
+    from pyomo.common.gc_manager import PauseGC
+
+    with PauseGC():
+        return _serve_all_start(built, method)
+
+
+def _serve_all_start(built: BuiltModel, method: str | None) -> dict | None:
+    m, opts = built.model, built.options
+    if (opts.objective not in SERVE_ALL_OBJECTIVES or opts.single_source
+            or opts.n_spaces is not None or built.phasing.enabled):
+        return None
+    if method is None:
+        method = "nearest" if opts.objective == "min_distance" else "greedy"
+    if method not in ("greedy", "nearest"):
+        raise ValueError(f"serve_all_start: unknown method {method!r}")
+    if any((v.lb or 0) > 0 for v in m.build.values()) or any(
+            (v.lb or 0) > 0 for v in m.host.values()) or any(
+            (v.lb or 0) > 0 for v in m.units.values()):
+        return None  # pins forcing something open: the money and pins starts handle those
+    for order in ("distance", "scarcity"):
+        plan = _Plan(built, order)
+        plan.fill_existing()
+        if method == "greedy":
+            plan.greedy()
+        plan.nearest()
+        if max(plan.residual, default=0.0) > 1e-7:
+            plan.augment()
+        if max(plan.residual, default=0.0) <= 1e-7:
+            return {**plan.write(), "method": method, "order": order}
+    return None
+
+
+class _Plan:
+    """The construction's state, on lists indexed by space, host, pair and demand."""
+
+    def __init__(self, built: BuiltModel, order: str = "distance") -> None:
+        m, idx, opts = built.model, built.index, built.options
+        self.m, self.idx = m, idx
+        self.share = idx.service_share
+        self.max_open = opts.max_spaces if opts.max_spaces is not None else math.inf
+        self.keys = sorted(idx.demand)
+        key_no = {k: n for n, k in enumerate(self.keys)}
+        # demand nothing reaches has no row in the model (the run refuses it before)
+        self.residual = [float(idx.demand[k]) if k in idx.pairs_of_demand else 0.0
+                         for k in self.keys]
+        self.pair_key = [key_no[k] for k in zip(idx.pair_zone, idx.pair_function)]
+        self.serve = [0.0] * idx.n_pairs
+        self.spaces = list(idx.spaces)
+        space_no = {j: n for n, j in enumerate(self.spaces)}
+        # options a space may take: eligible and not ruled out by a bound
+        self.options = [[o for o in idx.options_of[j] if m.build[o].ub != 0]
+                        for j in self.spaces]
+        self.hosts = []
+        self.hosts_of = [[] for _ in self.spaces]
+        cheapest = min((idx.cost_per_m2[o] / max(idx.usable[o] * self.share, _EPS)
+                        for o in idx.options), default=0.0)
+        self.ub, self.lb, self.area, self.fit, self.base = [], [], [], [], []
+        host_no = {}
+        for h in idx.hosts:
+            if m.host[h].ub == 0 or m.units[h].ub == 0:
+                continue
+            j, f = h
+            k = len(self.hosts)
+            host_no[h] = k
+            self.hosts.append(h)
+            self.hosts_of[space_no[j]].append(k)
+            v = m.units[h]
+            self.ub.append(int(idx.units_ub[h] if v.ub is None else min(idx.units_ub[h], v.ub)))
+            self.lb.append(int(idx.units_lb[h]))
+            a = float(idx.area_per_unit[f])
+            self.area.append(a)
+            self.fit.append(float(idx.fitout[f]))
+            self.base.append(float(idx.fitout[f]) + cheapest * a)
+        # pairs of each host, nearest first (one sort of all pairs)
+        host = np.array([host_no.get(h, -1) for h in zip(idx.pair_site, idx.pair_function)],
+                        dtype=np.int64)
+        dist = np.asarray(idx.pair_distance, dtype=float)
+        if order == "scarcity":  # demand with the fewest spaces to go to first
+            deg = np.bincount(self.pair_key, weights=host >= 0, minlength=len(self.keys))
+            self.by_distance = np.lexsort((np.arange(idx.n_pairs), dist,
+                                           deg[self.pair_key]))
+        else:
+            self.by_distance = np.lexsort((np.arange(idx.n_pairs), dist))
+        self.by_distance = self.by_distance[host[self.by_distance] >= 0]
+        order = self.by_distance[np.argsort(host[self.by_distance], kind="stable")]
+        cuts = np.searchsorted(host[order], np.arange(len(self.hosts) + 1))
+        self.pairs = [order[cuts[k]:cuts[k + 1]].tolist() for k in range(len(self.hosts))]
+        self.host_of_pair = host.tolist()
+        self.space_of_host = [space_no[h[0]] for h in self.hosts]
+        self.units = [0] * len(self.hosts)
+        self.served = [0.0] * len(self.hosts)
+        self.choice: list = [None] * len(self.spaces)  # option taken
+        self.used = [0.0] * len(self.spaces)  # usable area taken by units
+        self.n_open = 0
+
+    # -- pieces --------------------------------------------------------------------------
+    def capacity(self, o) -> float:
+        """Usable area for services of option ``o`` at its largest."""
+        return self.share * self.idx.usable[o] * self.idx.max_gross[o]
+
+    def grow(self, k: int, want: float, free: float) -> tuple[int, float]:
+        """(extra units, extra flow) host ``k`` can take of ``want`` within ``free`` area."""
+        n, s, a = self.units[k], self.served[k], self.area[k]
+        want = min(want, self.ub[k] - s)
+        if want <= _EPS:
+            return 0, 0.0
+        target = min(max(n if n else self.lb[k], math.ceil(s + want - 1e-9)), self.ub[k])
+        extra = target - n
+        if a * extra > free + 1e-9:
+            extra = int(math.floor((free + 1e-9) / a)) if a > 0 else extra
+            target = n + extra
+        if extra < 0 or (n == 0 and target < max(self.lb[k], 1)) or target <= s + _EPS:
+            return 0, 0.0
+        return extra, min(want, target - s)
+
+    def take(self, k: int, extra: int, amount: float) -> None:
+        """Add ``extra`` units at host ``k`` and serve ``amount`` with them, nearest first."""
+        j = self.space_of_host[k]
+        self.units[k] += extra
+        self.used[j] += self.area[k] * extra
+        self.served[k] += amount
+        left = self.pour(self.pairs[k], amount)
+        self.served[k] -= max(left, 0.0)  # rounding: what could not be placed
+
+    def pour(self, pairs, amount: float) -> float:
+        """Serve up to ``amount`` over ``pairs`` in their order; return what is left."""
+        for p in pairs:
+            if amount <= _EPS:
+                break
+            q = self.pair_key[p]
+            got = min(self.residual[q], amount)
+            if got > 0:
+                self.residual[q] -= got
+                self.serve[p] += got
+                amount -= got
+        return amount
+
+    def open(self, j: int, o) -> None:
+        if self.choice[j] is None:
+            self.choice[j] = o
+            self.n_open += 1
+
+    def reach(self, k: int) -> float:
+        res, key = self.residual, self.pair_key
+        return sum(res[key[p]] for p in self.pairs[k])
+
+    # -- passes --------------------------------------------------------------------------
+    def fill_existing(self) -> None:
+        """Existing facilities serve their nearest demand first, up to their capacity."""
+        idx = self.idx
+        for key in sorted(idx.existing_capacity):
+            self.pour(sorted(idx.pairs_of_existing.get(key, []),
+                             key=lambda p: (idx.pair_distance[p], p)),
+                      float(idx.existing_capacity[key]))
+
+    def move(self, j: int):
+        """The best move at space ``j``: (score, option, [(host, extra, amount)])."""
+        idx = self.idx
+        hs = self.hosts_of[j]
+        reach = {k: self.reach(k) for k in hs}
+        if all(r <= _EPS for r in reach.values()):
+            return None
+        if self.choice[j] is not None:
+            options = [self.choice[j]]
+        elif self.n_open < self.max_open:
+            options = self.options[j]
+        else:
+            return None
+        best = None
+        for o in options:
+            free = self.capacity(o) - self.used[j]
+            steps, cost, value = [], 0.0, 0.0
+            for k in hs:
+                extra, amount = self.grow(k, reach[k], free)
+                if amount <= _EPS:
+                    continue
+                free -= self.area[k] * extra
+                steps.append((k, extra, amount))
+                cost += self.fit[k] * extra
+                value += self.base[k] * amount
+            if not steps:
+                continue
+            old = self.gross(j, self.choice[j]) if self.choice[j] is not None else 0.0
+            need = (self.capacity(o) - free) / (self.share * idx.usable[o])
+            new = min(max(need, idx.min_gross.get(o, 0.0), old), idx.max_gross[o])
+            cost += idx.cost_per_m2[o] * (new - old)
+            if self.choice[j] is None:
+                cost += idx.fixed_cost[o]
+            score = cost / max(value, _EPS)
+            if best is None or score < best[0]:
+                best = (score, o, steps)
+        return best
+
+    def greedy(self) -> None:
+        """The ``min_cost`` pass (module text): lazy evaluation, since a space's score only
+        worsens as the demand around it is served."""
+        heap = []
+        for j in range(len(self.spaces)):
+            mv = self.move(j)
+            if mv is not None:
+                heap.append((mv[0], j))
+        heapq.heapify(heap)
+        while heap:
+            _, j = heapq.heappop(heap)
+            mv = self.move(j)
+            if mv is None:
+                continue
+            if heap and mv[0] > heap[0][0] * (1 + 1e-9) + 1e-12:
+                heapq.heappush(heap, (mv[0], j))
+                continue
+            _, o, steps = mv
+            self.open(j, o)
+            for k, extra, amount in steps:
+                self.take(k, extra, amount)
+            heapq.heappush(heap, (mv[0], j))  # more may still fit
+
+    def nearest(self) -> None:
+        """Every unserved demand, pairs in order of distance, to the nearest space with
+        room; a closed space opens through its channel with most usable area."""
+        for p in self.by_distance.tolist():
+            q = self.pair_key[p]
+            want = self.residual[q]
+            if want <= _EPS:
+                continue
+            got = self.room(p, want)
+            if got is not None:
+                self.place(p, *got)
+
+    def room(self, p: int, want: float):
+        """(option, extra units, amount) pair ``p``'s host can take of ``want``, opening
+        its space if need be, or ``None``."""
+        k = self.host_of_pair[p]
+        j = self.space_of_host[k]
+        o = self.choice[j]
+        if o is None:
+            if self.n_open >= self.max_open or not self.options[j]:
+                return None
+            o = max(self.options[j], key=lambda o: (self.capacity(o), -self.idx.fixed_cost[o]))
+        extra, amount = self.grow(k, want, self.capacity(o) - self.used[j])
+        return None if amount <= _EPS else (o, extra, amount)
+
+    def place(self, p: int, o, extra: int, amount: float) -> None:
+        k = self.host_of_pair[p]
+        self.open(self.space_of_host[k], o)
+        self.units[k] += extra
+        self.used[self.space_of_host[k]] += self.area[k] * extra
+        self.served[k] += amount
+        self.residual[self.pair_key[p]] -= amount
+        self.serve[p] += amount
+
+    def augment(self) -> None:
+        """Demand left unserved next to full hosts: move flow of another community off one
+        of those hosts to a host of its own with room (an augmenting path of length two),
+        then serve the demand with the units freed."""
+        rows: list[list[int]] = [[] for _ in self.keys]
+        for p in self.by_distance.tolist():
+            rows[self.pair_key[p]].append(p)
+        for q, left in enumerate(self.residual):
+            if left <= 1e-7:
+                continue
+            for p in rows[q]:
+                k = self.host_of_pair[p]
+                if self.units[k] == 0:
+                    continue
+                for p2 in self.pairs[k]:
+                    if self.residual[q] <= _EPS:
+                        break
+                    q2 = self.pair_key[p2]
+                    if q2 == q or self.serve[p2] <= _EPS:
+                        continue
+                    for p3 in rows[q2]:
+                        if self.host_of_pair[p3] == k:
+                            continue
+                        got = self.room(p3, min(self.serve[p2], self.residual[q]))
+                        if got is None:
+                            continue
+                        o, extra, amount = got
+                        # community q2 moves `amount` from k to p3's host; q takes it at k
+                        self.serve[p2] -= amount
+                        self.residual[q2] += amount
+                        self.place(p3, o, extra, amount)
+                        self.serve[p] += amount
+                        self.residual[q] -= amount
+                        if self.residual[q] <= _EPS:
+                            break
+                if self.residual[q] <= _EPS:
+                    break
+
+    def gross(self, j: int, o) -> float:
+        idx = self.idx
+        need = self.used[j] / (self.share * idx.usable[o])
+        return min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o])
+
+    # -- result --------------------------------------------------------------------------
+    def write(self) -> dict:
+        m, idx = self.m, self.idx
+        capex = 0.0
+        for j, space in enumerate(self.spaces):
+            for o in idx.options_of[space]:
+                on = self.choice[j] == o
+                g = self.gross(j, o) if on else 0.0
+                m.build[o].set_value(1 if on else 0, skip_validation=True)
+                m.gross[o].set_value(g, skip_validation=True)
+                if on:
+                    capex += idx.fixed_cost[o] + idx.cost_per_m2[o] * g
+        units = dict(zip(self.hosts, self.units))
+        for h in idx.hosts:
+            u = units.get(h, 0)
+            m.units[h].set_value(u, skip_validation=True)
+            m.host[h].set_value(1 if u > 0 else 0, skip_validation=True)
+            capex += idx.fitout[h[1]] * u
+        for var, v, d in zip(m.serve.values(), self.serve, idx.pair_demand):
+            var.set_value(min(v, d), skip_validation=True)
+        walk = float(np.dot(self.serve, idx.pair_distance)) if idx.n_pairs else 0.0
+        return {"spaces": self.n_open, "capex": capex, "walk": walk}
+

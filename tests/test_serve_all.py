@@ -1,0 +1,223 @@
+"""Serve-all models with several functions: the constructive start and the Lagrangian bound
+against the single model solved to optimality (tiny random cities), and the solve path of
+:func:`siting.decompose.solve_structured` that uses both."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from siting.config import ModelOptions, SolverOptions
+from siting.decompose import solve_structured
+from siting.model import build_model
+from siting.model.serve_start import serve_all_start
+from siting.serve_bound import initial_multipliers, lagrangian_view
+from siting.solve import Solver
+from tests.helpers import tiny_problem
+
+KINDS = [("community_room", "collective"), ("office", "state"), ("shop_front", "private"),
+         ("vacant_parcel", "state"), ("idle_factory", "private")]
+
+
+def _city(seed: int, n_zones: int = 7, n_spaces: int = 5):
+    """Two functions sharing floor area (minimum sizes, unit bounds), walking limits that
+    leave some pairs out (and some demand unreachable: the model has no row for it); draws
+    the spaces cannot serve are infeasible and skipped by the caller."""
+    rng = np.random.default_rng(seed)
+    zxy = rng.uniform(0, 1000, (n_zones, 2))
+    sxy = rng.uniform(0, 1000, (n_spaces, 2))
+    spaces = []
+    for j in range(n_spaces):
+        kind, own = KINDS[int(rng.integers(len(KINDS)))]
+        area = float(rng.integers(120, 400))
+        spaces.append({"space_id": f"S{j}", "kind": kind, "ownership": own,
+                       "floor_area_m2": 0.0 if kind == "vacant_parcel" else area,
+                       "buildable_area_m2": area if kind == "vacant_parcel" else np.nan})
+    functions = {"care": {"area_per_unit_m2": 8.0, "min_units": 3, "max_units": 14,
+                          "fitout_cost_per_unit": 4000.0, "walking_limit_m": 600.0},
+                 "meal": {"area_per_unit_m2": 3.0, "min_units": 5, "max_units": 40,
+                          "fitout_cost_per_unit": 1500.0, "walking_limit_m": 900.0}}
+    zones = {f"Z{i}": {"care": float(rng.integers(2, 9)), "meal": float(rng.integers(4, 20))}
+             for i in range(n_zones)}
+    dist = {}
+    for i in range(n_zones):
+        for j in range(n_spaces):
+            d = float(np.hypot(*(zxy[i] - sxy[j])))
+            if d <= 900:
+                dist[(f"Z{i}", f"S{j}")] = round(d, 1)
+    return tiny_problem(spaces, zones, dist, functions)
+
+
+def _optimum(data, objective):
+    built = build_model(data, ModelOptions(objective=objective))
+    solver = Solver()
+    res = solver.solve(built, SolverOptions(time_limit_s=60, mip_rel_gap=1e-7))
+    return res, built, solver
+
+
+def _cases(objective, n=8):
+    out = []
+    for seed in range(60):
+        data = _city(seed)
+        res, built, solver = _optimum(data, objective)
+        if res.status == "optimal":
+            out.append((seed, data, res, built, solver))
+        if len(out) == n:
+            break
+    assert len(out) == n  # enough feasible draws to test anything
+    return out
+
+
+@pytest.fixture(scope="module")
+def min_cost_cases():
+    return _cases("min_cost")
+
+
+@pytest.fixture(scope="module")
+def min_distance_cases():
+    return _cases("min_distance", 4)
+
+
+@pytest.mark.parametrize("method", ["greedy", "nearest"])
+def test_start_is_feasible_and_no_better_than_the_optimum(min_cost_cases, method):
+    found = 0
+    for seed, data, res, _, _ in min_cost_cases:
+        built = build_model(data, ModelOptions(objective="min_cost"))
+        solver = Solver()
+        solver.load(built)
+        got = serve_all_start(built, method)
+        if got is None:
+            continue
+        found += 1
+        assert solver.values_feasible(), (seed, built.violations()[:3])
+        assert not built.violations(), seed
+        value = pyo.value(built.model.objective)
+        assert value >= res.objective - 1e-6 * abs(res.objective), seed
+        # its capital cost is the model's own capex of the plan
+        assert got["capex"] == pytest.approx(pyo.value(built.model.capex), rel=1e-9)
+    assert found == len(min_cost_cases)
+
+
+def test_min_distance_start_is_feasible(min_distance_cases):
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built) is None:
+            continue
+        assert solver.values_feasible(), seed
+        assert pyo.value(built.model.objective) >= res.objective - 1e-6 * abs(res.objective)
+
+
+def test_lagrangian_bound_never_exceeds_the_optimum(min_cost_cases):
+    rng = np.random.default_rng(3)
+    for seed, _, res, built, solver in min_cost_cases:
+        view = lagrangian_view(built, solver)
+        assert not isinstance(view, str), view
+        lam0 = initial_multipliers(view, res.objective)
+        for lam in [lam0, lam0 * 0.5, lam0 * 3, rng.uniform(0, 3, len(lam0)) * lam0.max(),
+                    np.zeros_like(lam0)]:
+            val, _ = view.value(lam)
+            assert val <= res.objective + 1e-6 * abs(res.objective), (seed, val, res.objective)
+        best = view.improve(res.objective, lam0, time_limit=5, iterations=100)
+        assert best <= res.objective + 1e-6 * abs(res.objective), seed
+        assert best > 0.5 * res.objective, seed  # and it is not trivially weak
+
+
+def test_lagrangian_value_matches_a_brute_force_space_problem():
+    """L(lambda) of a one-space, one-function case worked by hand: the space takes the
+    pairs worth more than theta per m² up to U units and its area, if that beats F."""
+    data = tiny_problem(
+        [{"space_id": "S0", "kind": "office", "ownership": "private", "floor_area_m2": 100.0,
+          "buildable_area_m2": np.nan}],
+        {"Z0": {"care": 4.0}, "Z1": {"care": 3.0}},
+        {("Z0", "S0"): 10.0, ("Z1", "S0"): 20.0},
+        {"care": {"area_per_unit_m2": 10.0, "min_units": 0, "max_units": 5,
+                  "fitout_cost_per_unit": 1000.0, "walking_limit_m": 500.0}})
+    built = build_model(data, ModelOptions(objective="min_cost", tie_break=0.0))
+    solver = Solver()
+    solver.load(built)
+    view = lagrangian_view(built, solver)
+    # convert: 2500 / m², usable 0.75, fixed 200,000; area 75 m² usable: 7.5 units, U = 5
+    theta = 2500 / 0.75
+    lam = np.array([1000 + 10 * theta + 500.0, 1000 + 10 * theta + 100.0])  # Z0, Z1
+    # gains per unit: Z0 500, Z1 100; U = 5: 4 of Z0 and 1 of Z1 -> 2100, below F: closed
+    val, served = view.value(lam)
+    assert val == pytest.approx(lam @ [4, 3])
+    assert served.sum() == 0
+    lam2 = lam + 60_000.0  # now 4 x 60,500 + 1 x 60,100 - 200,000 > 0: open
+    val2, served2 = view.value(lam2)
+    assert val2 == pytest.approx(lam2 @ [4, 3] - (4 * 60_500 + 60_100 - 200_000))
+    assert served2.tolist() == pytest.approx([4.0, 1.0])
+
+
+def test_solve_structured_with_several_functions_keeps_the_optimum(min_cost_cases):
+    for seed, data, res, _, _ in min_cost_cases[:4]:
+        built = build_model(data, ModelOptions(objective="min_cost"))
+        solver = Solver()
+        out = solve_structured(built, SolverOptions(time_limit_s=60), solver=solver)
+        assert out.status == "optimal", (seed, out.termination)
+        assert out.objective == pytest.approx(res.objective, rel=2e-4), seed
+        assert out.bound <= res.objective + 1e-6 * abs(res.objective)
+        assert not built.violations(), seed
+        assert "more than one function" in out.termination
+
+
+def test_city_in_files_min_cost_plan_passes_the_verifier(tmp_path):
+    """Three functions served in full through ``siting run``: the plan comes by this path
+    and the independent verifier passes it."""
+    import json
+
+    import pandas as pd
+
+    from siting.cli import main
+    from siting.verify import verify_plan
+
+    keep = ("meal_point", "day_care", "respite_beds")
+    from siting import catalogues
+    from siting.data import load_functions
+
+    off = [f for f in load_functions(catalogues.path("functions.csv"), []).index
+           if f not in keep]
+    zones = pd.DataFrame({
+        "zone_id": ["A", "B", "C", "D", "E"],
+        "name": ["东社区", "南社区", "西社区", "北社区", "中社区"],
+        "street": ["一街道"] * 3 + ["二街道"] * 2,
+        "households": [1400, 1100, 1700, 1000, 1300],
+        "population": [3800, 3000, 4500, 2600, 3500],
+        "pop_0_3": [70, 60, 85, 50, 65], "pop_60_plus": [1100, 800, 1400, 750, 1000],
+        "lon": [120.10, 120.105, 120.11, 120.115, 120.12], "lat": [30.2] * 5})
+    spaces = pd.DataFrame({
+        "space_id": ["P1", "P2", "P3", "P4"], "name": ["甲楼", "乙楼", "丙楼", "丁楼"],
+        "street": ["一街道", "一街道", "二街道", "二街道"],
+        "kind": ["community_room", "office", "community_room", "idle_factory"],
+        "ownership": ["collective", "state", "collective", "private"],
+        "floor_area_m2": [900, 1500, 800, 2500],
+        "lon": [120.102, 120.108, 120.114, 120.118], "lat": [30.201] * 4})
+    metres = [[150, 600, 900, 1400], [300, 350, 700, 1100], [700, 150, 450, 800],
+              [1000, 500, 200, 450], [1300, 800, 400, 150]]
+    table = [(z, s, d) for z, row in zip(zones["zone_id"], metres)
+             for s, d in zip(spaces["space_id"], row)]
+    zones.to_csv(tmp_path / "zones.csv", index=False)
+    spaces.to_csv(tmp_path / "spaces.csv", index=False)
+    pd.DataFrame(table, columns=["from_id", "to_id", "metres"]).to_csv(
+        tmp_path / "table.csv", index=False)
+    disabled = "\n".join(f"  {f}: {{enabled: false}}" for f in off)
+    (tmp_path / "all.yaml").write_text(
+        "data: {zones: zones.csv, spaces: spaces.csv}\n"
+        "distance: {method: table, table: table.csv}\n"
+        "model: {objective: min_cost, budget: null}\n"
+        "solver: {mip_rel_gap: 0.001, time_limit_s: 30}\n"
+        f"functions:\n{disabled}\n", encoding="utf-8")
+    out = tmp_path / "plan"
+    assert main(["run", str(tmp_path / "all.yaml"), "--out", str(out), "--no-map"]) == 0
+    assert verify_plan(out) == []
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal"
+    assert "more than one function" in json.dumps(summary, ensure_ascii=False)
+    assigned = pd.read_csv(out / "assignments.csv", encoding="utf-8-sig")
+    for f, d in summary["functions"].items():
+        assert d["served"] == pytest.approx(d["demand"], rel=1e-6), f
+        assert assigned.loc[assigned["function"] == f, "served"].sum() == pytest.approx(
+            d["demand"], rel=1e-6)
