@@ -51,6 +51,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         cov = "n/a" if d["coverage"] is None else f"{100 * d['coverage']:.1f} %"
         print(f"  {f:<15} served {d['served']:>10,.1f} of {d['demand']:>10,.1f} {d['unit']:<8}"
               f" ({cov})")
+    w = (s.get("equity") or {}).get("weighted") or {}
+    if w.get("worst_street") and w.get("street_min") is not None:
+        mm = (s.get("equity") or {}).get("max_min") or {}
+        held = (" (the max-min objective's proven minimum)"
+                if mm.get("proven") and mm.get("level") == "street" else "")
+        print(f"worst street {w['worst_street']}: weighted coverage "
+              f"{100 * w['street_min']:.1f} % of reachable demand{held}, best "
+              f"{100 * w['street_max']:.1f} %; Gini of community coverage "
+              f"{w['gini'] if w.get('gini') is None else round(w['gini'], 2)}")
     if s["shortfalls"]:
         print(f"{len(s['shortfalls'])} standard(s) cannot be fully met (see shortfalls.csv):")
         for sf in s["shortfalls"][:10]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -340,6 +342,22 @@ def test_tradeoff_sweep_climbs_hard_floors_to_the_max_min_optimum(tmp_path):
     assert 'id="equity_tradeoff"' in write_report(out).read_text(encoding="utf-8")
     page = write_report(out / "max_min").read_text(encoding="utf-8")
     assert 'id="equity"' in page and "最差街道" in page
+    # its headline says what was proven: the worst unit's coverage, then the total's own gap
+    assert "求解器证明最差单元覆盖率" in page and "求解器证明方案为最优" not in page
+
+
+def test_run_prints_the_worst_street(tmp_path, capsys):
+    from siting.cli import main
+
+    _small_district(tmp_path)
+    out = tmp_path / "plan"
+    assert main(["run", str(tmp_path / "base.yaml"), "--out", str(out), "--no-map",
+                 "--no-report", "--set", "model.objective=max_min_coverage"]) == 0
+    w = json.loads((out / "summary.json").read_text(encoding="utf-8"))["equity"]["weighted"]
+    line = next(x for x in capsys.readouterr().out.splitlines()
+                if x.startswith("worst street"))
+    assert w["worst_street"] in line and f"{100 * w['street_min']:.1f} %" in line
+    assert "proven minimum" in line
 
 
 def test_streets_table_follows_the_catalogue_order():
