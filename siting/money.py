@@ -10,6 +10,8 @@ reports need nothing but ``summary.json``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -347,9 +349,12 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
                 keep: frozenset = frozenset(), frozen: frozenset = frozenset()) -> dict | None:
     """A constructive start that the money can pay: the greedy plan
     (:func:`siting.model.warmstart.greedy_start`) within a capital cap, for caps from what all
-    sources hold down to what the unrestricted ones hold; the first plan whose split the
-    sources can pay (and that keeps the area and operating budgets and utilisation floors)
-    is set on the model with its split, so HiGHS starts from a complete feasible plan.
+    sources hold down to what the unrestricted ones hold, priced two ways: at what the
+    unrestricted money pays of each option (restricted sources paying the rest), and at the
+    model's prices with each area's budget kept move by move. Per way, the largest cap whose
+    split the sources can pay (and that keeps the area and operating budgets and utilisation
+    floors) is a candidate; the candidate covering most is set on the model with its split,
+    so HiGHS starts from a complete feasible plan.
 
     The greedy plan alone ignores the sources' rules and, capped at the unrestricted money
     only, was a poor start HiGHS could not improve on the demo (gap 65 % at 90 s)."""
@@ -362,8 +367,19 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
     if built.options.budget is not None:
         high = min(high, built.options.budget)
     low = min(low if low is not None else high, high)
-    got = None
     share = _channel_shares(built)
+    areas = _area_caps(built)
+    tried: list[tuple[float, dict, Callable[[], dict | None]]] = []
+    last: list = [None]  # the attempt whose values the model holds
+
+    def attempt(run, extra: dict) -> bool:
+        got, last[0] = run(), run
+        if got is None or not _solve_split(built, solver_options, keep=MONEY_START_ROWS,
+                                           order=False):
+            return False
+        tried.append((got["coverage_score"], {**got, **extra}, run))
+        return True
+
     if any(share.values()) and low < high:
         # the unrestricted money goes furthest where restricted sources pay the rest: the
         # greedy prices each option at what the unrestricted money pays of it (the model's
@@ -371,26 +387,53 @@ def money_start(built, weight: dict[str, float], solver_options, steps: int = 6,
         from dataclasses import replace
 
         idx = built.index
-        for alpha in (1.0, 0.5):
+        lim = {} if areas is None else areas[1]
+        free = min(high, sum(total_amount(s.amount) for s in money.funding.values()
+                             if not (s.functions or s.channels or s.per_unit_cap)
+                             and s.max_share >= 1 and s.min_project <= 0)) \
+            if money.funding else low  # what the unrestricted sources hold
+        for alpha in (1.0, 0.85, 0.7, 0.5):
             cheap = replace(built, index=replace(
                 idx, fixed_cost={o: c * (1 - alpha * share[o]) for o, c in idx.fixed_cost.items()},
                 cost_per_m2={o: c * (1 - alpha * share[o]) for o, c in idx.cost_per_m2.items()}))
             for k in range(steps + 1):
-                cap = low * (1 - 0.6 * k / steps)
-                got = greedy_start(cheap, weight, extend=bool(keep or frozen), budget=cap,
-                                   keep=keep, frozen=frozen)
-                if got is None:
-                    break
-                if _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False):
-                    return {**got, "cap": cap, "leverage": alpha}
+                # areas' budgets at the model's prices, scaled down together (what the
+                # restricted sources cannot pay shows only in the split); the cap on what the
+                # unrestricted money pays stays; without area budgets the cap falls
+                f = 1 - 0.5 * k / steps
+                cap = free if lim else low * (1 - 0.6 * k / steps)
+                caps = None if not lim else (areas[0], {a: v * f for a, v in lim.items()}, idx)
+                if attempt(lambda cheap=cheap, cap=cap, caps=caps: greedy_start(
+                        cheap, weight, extend=bool(keep or frozen), budget=cap, keep=keep,
+                        frozen=frozen, area_caps=caps), {"cap": cap, "leverage": alpha}):
+                    break  # the largest cap that the sources can pay
+    # at the model's prices, keeping each area's budget, from all the money down
     for k in range(steps + 1):
         cap = high - (high - low) * k / steps
-        got = greedy_start(built, weight, extend=True, budget=cap, keep=keep, frozen=frozen)
-        if got is None:
-            return None
-        if _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False):
-            return {**got, "cap": cap}
+        if attempt(lambda cap=cap: greedy_start(built, weight, extend=True, budget=cap,
+                                                keep=keep, frozen=frozen, area_caps=areas),
+                   {"cap": cap}):
+            break
+    if not tried:
+        return None
+    score, got, run = max(tried, key=lambda t: t[0])
+    if run is not last[0]:  # set the best again (each attempt overwrote the model)
+        run()
+        _solve_split(built, solver_options, keep=MONEY_START_ROWS, order=False)
     return got
+
+
+def _area_caps(built) -> tuple[dict, dict, None] | None:
+    """(area of each space, total money of each area, None: at the model's prices) for the
+    greedy start, or ``None``
+    without area budgets (or with limits per year, which the start does not track)."""
+    b, data = built.money.budgets, built.data
+    if not b.limits or data is None or any(isinstance(v, dict) for v in b.limits.values()):
+        return None
+    col = data.spaces[b.by] if b.by in data.spaces.columns else None
+    area_of = {str(j): area_name(None if col is None else col.get(j))
+               for j in data.spaces.index}
+    return area_of, {a: float(v) for a, v in b.limits.items()}, None
 
 
 def _channel_shares(built) -> dict[tuple[str, str], float]:

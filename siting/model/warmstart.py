@@ -233,18 +233,20 @@ def _settle_standards(m: pyo.ConcreteModel, idx, spaces: dict, units: dict,
 
 def greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
                  keep: frozenset = frozenset(), frozen: frozenset = frozenset(),
-                 budget: float | None = None) -> dict | None:
+                 budget: float | None = None,
+                 area_caps: tuple | None = None) -> dict | None:
     """See :func:`_greedy_start`; run with the garbage collector paused (no garbage is
     made, and its passes over the model's objects only cost time)."""
     from pyomo.common.gc_manager import PauseGC
 
     with PauseGC():
-        return _greedy_start(built, weight, extend, keep, frozen, budget)
+        return _greedy_start(built, weight, extend, keep, frozen, budget, area_caps)
 
 
 def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = False,
                   keep: frozenset = frozenset(), frozen: frozenset = frozenset(),
-                  cap: float | None = None) -> dict | None:
+                  cap: float | None = None,
+                  area_caps: tuple | None = None) -> dict | None:
     r"""Set a plan built greedily by marginal coverage per yuan on ``built``'s variables.
 
     Each move adds a block of units of one function to one space (opening the space through
@@ -265,6 +267,11 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     opened through a channel whose ``build`` is bounded to 0, no units are added where
     ``units`` is fixed or ``host`` bounded to 0; spaces in ``keep`` are never closed, and the
     contents of spaces in ``frozen`` (proposals, forced spaces) are never changed.
+
+    ``area_caps`` = (area of each space, money of each area, the index whose prices the
+    areas pay or ``None`` for ``built``'s): no move makes an area spend more than its money
+    (area budgets, :mod:`siting.model.areas`), besides the total cap (which may be counted
+    at other prices, e.g. what one funding source pays).
 
     Returns ``None`` (and sets nothing) when the model is not a max-coverage model this
     construction applies to (``n_spaces`` fixed, single sourcing). Otherwise sets
@@ -308,6 +315,8 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
     spaces = {j: _Space() for j in idx.spaces}
     units = {h: 0 for h in idx.hosts}
     state = {"spent": 0.0, "open": 0}
+    area_of, area_left, real = ({}, {}, idx) if area_caps is None else (
+        area_caps[0], dict(area_caps[1]), area_caps[2] or idx)
     dropped: set = set()
     if extend and _has_plan(m):
         # go on from the plan held by the model (the previous run of a sweep)
@@ -331,6 +340,9 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         state["open"] = sum(sp.option is not None for sp in spaces.values())
         state["spent"] = sum(_space_cost(idx, j, sp, units) for j, sp in spaces.items()
                              if sp.option is not None)
+        for j, sp in spaces.items():
+            if sp.option is not None and area_of.get(j) in area_left:
+                area_left[area_of[j]] -= _space_cost(real, j, sp, units)
     else:
         for key in sorted(idx.existing_capacity):
             assign(idx.pairs_of_existing.get(key, []), idx.existing_capacity[key])
@@ -350,6 +362,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
             return None
         sp = spaces[j]
         money = budget - state["spent"]
+        aleft = area_left.get(area_of.get(j), math.inf)
         choices = [sp.option] if sp.option else (
             [o for o in idx.options_of[j] if m.build[o].ub != 0] if state["open"] < max_open
             else [])
@@ -358,14 +371,23 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
             cap_area = share * idx.usable[o] * idx.max_gross[o]
             n = min(want, math.floor((cap_area - sp.area) / a + 1e-9)) if a > 0 else want
             fixed = 0.0 if sp.option else idx.fixed_cost[o]
+            rfixed = 0.0 if sp.option else real.fixed_cost[o]
             while n >= max(lo if units[h] == 0 else 1, 1):
                 need = (sp.area + a * n) / (share * idx.usable[o])
                 gross = min(max(need, idx.min_gross.get(o, 0.0), sp.gross), idx.max_gross[o])
                 cost = fixed + idx.cost_per_m2[o] * (gross - sp.gross) + fit * n
-                if cost <= money + 1e-6:
+                rcost = (cost if real is idx else
+                         rfixed + real.cost_per_m2[o] * (gross - sp.gross) + fit * n)
+                if cost <= money + 1e-6 and rcost <= aleft + 1e-6:
                     break
-                per_unit = fit + idx.cost_per_m2[o] * a / (share * idx.usable[o])
-                shrink = math.floor((money - fixed) / per_unit) if per_unit > 0 else n - 1
+                if cost > money + 1e-6:
+                    per_unit = fit + idx.cost_per_m2[o] * a / (share * idx.usable[o])
+                    shrink = (math.floor((money - fixed) / per_unit) if per_unit > 0
+                              else n - 1)
+                else:  # the area's money
+                    per_unit = fit + real.cost_per_m2[o] * a / (share * idx.usable[o])
+                    shrink = (math.floor((aleft - rfixed) / per_unit) if per_unit > 0
+                              else n - 1)
                 n = min(n - 1, shrink)
             else:
                 continue
@@ -374,7 +396,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
                 continue
             ratio = gain / cost if cost > 0 else math.inf
             if best is None or ratio > best[0]:
-                best = (ratio, n, o, gross, cost)
+                best = (ratio, n, o, gross, cost, rcost)
         return best
 
     heap = []
@@ -392,7 +414,7 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         if heap and mv[0] < -heap[0][0] - 1e-12:  # stale: put back with its current ratio
             heapq.heappush(heap, (-mv[0], k, h))
             continue
-        _, n, o, gross, cost = mv
+        _, n, o, gross, cost, rcost = mv
         j, f = h
         sp = spaces[j]
         if sp.option is None:
@@ -406,6 +428,8 @@ def _greedy_start(built: BuiltModel, weight: dict[str, float], extend: bool = Fa
         sp.gross, sp.area = gross, sp.area + idx.area_per_unit[f] * n
         units[h] += n
         state["spent"] += cost
+        if area_of.get(j) in area_left:
+            area_left[area_of[j]] -= rcost
         assign(idx.pairs_of_host.get(h, []), n)
         heapq.heappush(heap, (-mv[0], k, h))  # more of the same may still pay
 

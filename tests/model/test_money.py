@@ -205,3 +205,30 @@ def test_phased_funding_pays_each_year_within_each_release():
         central={"amount": 40_000.0, "functions": ["a"]}, district={"amount": 350_000.0})))
     solve(flat, SolverOptions(mip_rel_gap=0.0, mip_abs_gap=0.0, time_limit_s=60))
     assert pyo.value(flat.model.coverage_score) >= pyo.value(m.coverage_score) - 1e-9
+
+
+def test_greedy_start_keeps_each_areas_budget_and_spends_the_rest():
+    """The constructive start with area caps: no area spends more than its money, and the
+    money of a rich area is spent, not capped at the poorest area's (the start used to cap
+    the whole plan at the smallest area budget)."""
+    from siting.model.warmstart import greedy_start
+    from siting.money import _area_caps
+
+    data = instance()
+    limits = {"D1": 60_000.0, "D2": 400_000.0}
+    built = build_model(data, ModelOptions(budget=None),
+                        money=Money(budgets=AreaBudgets(limits=limits)))
+    weight = data.functions["weight"].astype(float).to_dict()
+    caps = _area_caps(built)
+    assert caps[0] == {"S1": "D1", "S2": "D2", "S3": "D2"}
+    got = greedy_start(built, weight, budget=sum(limits.values()), area_caps=caps)
+    m = built.model
+    spend = {a: sum(pyo.value(m.project_capex[j]) for j, d in caps[0].items() if d == a)
+             for a in limits}
+    assert all(spend[a] <= limits[a] + 1e-6 for a in limits), spend
+    assert spend["D2"] > limits["D1"]  # beyond what the poorest area holds
+    assert got["capex"] == pytest.approx(sum(spend.values()))
+    assert built.violations() == []
+    # capped at the poorest area's money, as before: less coverage
+    before = greedy_start(built, weight, budget=min(limits.values()))
+    assert before["coverage_score"] < got["coverage_score"]
