@@ -5,8 +5,11 @@ necessity re-solves, on the demo's base scenario or the 1,000 x 300 city.
         [--measure distance|sites|street] [--time-limit S]
 
 ``small`` is the city of ``benchmarks/city_scale.py`` (3 functions, budget 1.5 % of the cost
-of taking everything, 0.1 % gap for the optimum). Writes nothing. Ends with ``size=…
-found=… optimum_s=… alternatives_s=… necessity_s=… total_s=… min_shared=… max_street_diff=…``.
+of taking everything, 0.1 % gap for the optimum). Writes nothing. Prints each plan (sites
+shared with the optimum, street difference, mean distance to the optimum's nearest site,
+service moved away from the plans before it and its bound), then ``size=… found=…
+optimum_s=… alternatives_s=… necessity_s=… total_s=… min_shared=… max_street_diff=…
+mean_dist_m=… min_moved=…``.
 """
 
 from __future__ import annotations
@@ -42,14 +45,17 @@ def main() -> None:
     plans = res.table[res.table["kind"] == "plan"]
     print(plans[["id", "status", "weighted_coverage", "capex", "n_sites",
                  "sites_shared_with_optimum", "street_difference",
-                 "mean_distance_to_optimum_m"]].to_string(index=False), flush=True)
+                 "mean_distance_to_optimum_m", "service_moved", "service_moved_bound"]
+                ].to_string(index=False), flush=True)
     alt = plans[plans["id"] != "optimum"]
     print(f"size={args.size} found={res.meta['found']}/{args.count} "
           f"optimum_s={times.get('optimum', float('nan')):.1f} "
           f"alternatives_s={res.meta['seconds_plans'] - times.get('optimum', 0.0):.1f} "
           f"necessity_s={res.meta['seconds_necessity']:.1f} total_s={total:.1f} "
           f"min_shared={alt['sites_shared_with_optimum'].min() if len(alt) else 'n/a'} "
-          f"max_street_diff={alt['street_difference'].max() if len(alt) else 'n/a'}",
+          f"max_street_diff={alt['street_difference'].max() if len(alt) else 'n/a'} "
+          f"mean_dist_m={alt['mean_distance_to_optimum_m'].mean() if len(alt) else 'n/a'} "
+          f"min_moved={alt['service_moved'].min() if len(alt) else 'n/a'}",
           flush=True)
 
 

@@ -1,33 +1,55 @@
 r"""Near-optimal alternatives: ``siting alternatives SCENARIO --count K --slack S --out DIR``.
 
-Modelling to generate alternatives (Hop-Skip-Jump; Brill, Chang & Hopkins 1982), with the
-difference measured where it matters to a commission. After the optimum, each alternative
+Modelling to generate alternatives (after Hop-Skip-Jump; Brill, Chang & Hopkins 1982), with
+the difference measured as *service moved*: a plan differs from the earlier ones by the
+demand it serves from places away from their sites. After the optimum, each alternative
 solves, on the same model (every row, pin and standard kept),
 
 .. math::
-    \min\ \sum_{(j,k)} \omega_j\,\mathrm{build}_{jk} \;+\; \tau\,\frac{C}{\bar C}
-          \;\mp\; \tau\,\frac{P}{|P^*|}
+    \max\ M = \frac{1}{V^*}\sum_{j} (1-\pi_j)\,V_j \;\pm\; \tau\,\frac{P}{|P^*|}
+          \;-\; \tau\,\frac{C}{\bar C}
     \quad\text{s.t.}\quad P \ge (1-S)\,P^* \ \ (\text{max coverage; } P \le (1+S)\,P^*
     \text{ for the min objectives}),\qquad \Pi \le \Pi^*
 
+:math:`V_j = \sum_{p=(i,j,f)} \frac{w_f}{D_f}\,\mathrm{serve}_p` is the weighted service of
+space j (existing facilities never count), :math:`V^*` the optimum's total, so :math:`M` is
+the share of the optimum's service the plan serves away from the plans found so far.
 :math:`P` is the **primary** term only (weighted coverage; capital + pair cost; walking
 distance) — not the tie-break, not the standards' penalties —, :math:`\Pi` the standards'
-shortfall penalty, held at or below the optimum's :math:`\Pi^*`. The small :math:`\tau` terms
-stop an alternative from spending money for nothing (each plan's capex is reported) and
-prefer better coverage among equally different plans. :math:`\omega_j` says how close space
-j is to the sites of the plans found so far:
+shortfall penalty, held at or below the optimum's :math:`\Pi^*`. The small :math:`\tau`
+terms prefer the better and cheaper of equally different plans (each plan's capex is
+reported). :math:`\pi_j \in [0, 1]` says how near space j is to the sites of the plans found
+so far (the largest over the plans):
 
-.. math:: \omega_j = \sum_{q\ \in\ \text{plans so far}}\ \max_{i \in q}\
-          \max\big(0,\ 1 - d_{ij}/R\big)
+* ``measure: distance`` (default; R = ``radius_m`` = 300 m, the 5-minute walk):
+  :math:`\pi_j = \max_i \max(0, 1 - d_{ij}/R)` over each plan's sites i: service moved to the
+  room next door counts for almost nothing, service moved beyond R counts in full;
+* ``measure: sites``: :math:`\pi_j = 1` at the plans' sites, 0 elsewhere;
+* ``measure: street``: 1 at the plans' sites, elsewhere the plan's sites in j's street over
+  its sites in its busiest street: service moves to the streets the plans used least.
 
-* ``measure: distance`` (default; R = ``radius_m`` = 300 m, the 5-minute walk): choosing the
-  room next door to an earlier site costs almost as much as choosing the same site, so an
-  alternative moves service to *other places*;
-* ``measure: sites``: plain HSJ, sites shared (R → 0);
-* ``measure: street``: a space weighs the share of each earlier plan's sites in its street
-  (plus the site itself), so an alternative moves service to other streets.
+Why service and not sites: the first version minimised the number of shared sites
+:math:`\sum_j \omega_j\,\mathrm{build}_j` (plain HSJ). Dropping a site lowers that sum as much
+as moving it away, and in a budget-bound plan dropping is what stays within the slack (the
+money goes into the sites kept), so on the demo four of five alternatives were the optimum
+minus four sites. Here dropping a site gains nothing; only serving people from elsewhere does.
+An alternative that moves less than :data:`MIN_MOVED` of the service is no alternative: the
+command stops and says whether that is proven.
 
-Whatever was minimised, every plan is measured by all three: sites shared with the optimum
+How it is solved: with the slack row in the model, HiGHS stalls at the root node (on the
+demo, 20 s of cuts without a better plan than its start). So each alternative (1) solves the
+LP relaxation (a second HiGHS instance whose basis is kept), giving a bound on M and the slack
+row's dual value :math:`y`; (2) builds a swap start (max coverage: the sites near earlier
+plans dropped one at a time, least coverage per yuan first, their money re-spent greedily on
+spaces away from every earlier plan, while the slack holds); (3) solves the *Lagrangian* of
+the slack row — the row released, the primary term weighted by :math:`y` — a re-weighted plan
+problem HiGHS solves about as fast as the optimum, bisecting :math:`y` (from 1.25 × the dual)
+between plans that break the slack and plans that keep it; (4) with the row held again, lets
+HiGHS improve the best plan that keeps the slack for the time left, which on small models
+proves it. Every plan kept satisfies every row of the alternatives' model; its status is
+``optimal`` only when HiGHS proved M, and ``moved_share_bound`` gives the bound otherwise.
+
+Whatever was maximised, every plan is measured by all three: sites shared with the optimum
 (and Jaccard distance), street difference (total variation distance between the plans'
 distributions of sites over streets, 0–1) and distance (mean distance from its sites to the
 optimum's nearest, share farther than R).
@@ -37,13 +59,14 @@ alternatives' model is re-solved with the site closed (its bound changed in the 
 model, as ``siting explain`` does) and is infeasible. A site absent from some plan is not
 necessary (that plan is the witness); only the sites in every plan are re-solved.
 
-The pattern (a slack row on the original objective, then a new linear objective over the
-siting variables) is that of PyPSA's ``optimize_mga``; the code is this project's own.
+The pattern (a slack row on the original objective, then a new linear objective) is that of
+PyPSA's ``optimize_mga``; the code is this project's own.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,14 +81,26 @@ from siting.explain import SiteFlipper, maximising, primary_expression
 from siting.model import BuiltModel, build_model
 from siting.problem import ProblemData
 from siting.results import Plan, extract
-from siting.solve import SolveResult, new_solver
+from siting.solve import Solver, SolveResult, new_solver, relative_gap
 
 log = logging.getLogger(__name__)
 
 MEASURES = ("distance", "sites", "street")
 TAU = 1e-3
-"""Weight of the capex and primary terms in the alternatives' objective (one site's weight is
-1)."""
+"""Weight of the capex and primary terms in the difference objective (the service moved is
+a share of the optimum's, at most 1)."""
+TIME_LIMIT_S = 15.0
+"""Default seconds of search per alternative (``--time-limit``)."""
+MIN_MOVED = 1e-4
+"""A plan that serves less than this share of the optimum's weighted service away from the
+earlier plans' sites is no alternative (it only drops or resizes their sites)."""
+LAGRANGE_GAP = 1e-3
+"""MIP gap of each weighted solve of the search (its objective is of the order of the
+multiplier: 1e-3 of it is a tenth of a 2 % slack)."""
+FINAL_MIN_S = 1.0
+"""The last solve (slack row held, from the best plan) runs only with this much time left."""
+MAX_WEIGHTED = 6
+"""Weighted solves per alternative at most (the multiplier's bracket is halved each time)."""
 
 
 @dataclass
@@ -80,29 +115,34 @@ class AlternativesResult:
     meta: dict = field(default_factory=dict)
 
 
-def proximity_weights(data: ProblemData, plans: list[frozenset], measure: str,
-                      radius_m: float) -> dict[str, float]:
-    """:math:`\\omega_j` of every space, given the site sets of the plans found so far."""
+def proximity(data: ProblemData, plans: list[frozenset], measure: str,
+              radius_m: float) -> dict[str, float]:
+    """:math:`\\pi_j \\in [0, 1]` of every space: how near it is to the sites of the plans
+    found so far (the largest over the plans; 1 at their sites).
+
+    ``distance``: :math:`\\max_i \\max(0, 1 - d_{ij}/R)` over a plan's sites i; ``sites``:
+    1 at a plan's sites, else 0; ``street``: 1 at a plan's sites, else the plan's number of
+    sites in the space's street over its number in its busiest street."""
     ids = list(data.spaces.index)
     pos = {j: n for n, j in enumerate(ids)}
     xy = data.spaces[["x", "y"]].to_numpy(float)
     street = data.spaces["street"].fillna("").astype(str).to_numpy()
-    w = np.zeros(len(ids))
+    pi = np.zeros(len(ids))
     for q in plans:
         if not q:
             continue
         sel = np.array([pos[i] for i in q])
-        same = np.zeros(len(ids))
-        same[sel] = 1.0
+        near = np.zeros(len(ids))
+        near[sel] = 1.0
         if measure == "street":
-            share = pd.Series(street[sel]).value_counts(normalize=True)
-            w += same + np.array([float(share.get(s, 0.0)) for s in street])
-        elif measure == "sites" or radius_m <= 0:
-            w += same
-        else:
+            count = pd.Series(street[sel]).value_counts()
+            share = count / float(count.max())
+            near = np.maximum(near, np.array([float(share.get(s, 0.0)) for s in street]))
+        elif measure != "sites" and radius_m > 0:
             d = np.sqrt(((xy[:, None, :] - xy[None, sel, :]) ** 2).sum(axis=2))
-            w += np.clip(1.0 - d / radius_m, 0.0, 1.0).max(axis=1)
-    return dict(zip(ids, w.tolist()))
+            near = np.clip(1.0 - d / radius_m, 0.0, 1.0).max(axis=1)
+        pi = np.maximum(pi, near)
+    return dict(zip(ids, pi.tolist()))
 
 
 def plan_metrics(data: ProblemData, plan: frozenset, optimum: frozenset, radius_m: float
@@ -155,10 +195,12 @@ class Generator:
             raise DataError(f"--measure {measure!r}: expected one of {', '.join(MEASURES)}")
         if not 0 <= slack < 1:
             raise DataError(f"--slack {slack}: a share of the optimum in [0, 1), e.g. 0.02")
+        if time_limit_s is not None and not time_limit_s > 0:
+            raise DataError(f"--time-limit {time_limit_s}: seconds per alternative, > 0")
         self.data, self.scenario, self.slack = data, scenario, slack
         self.measure, self.radius = measure, radius_m
         limit = time_limit_s if time_limit_s is not None else min(
-            scenario.solver.time_limit_s, 10.0)
+            scenario.solver.time_limit_s, TIME_LIMIT_S)
         self.options = scenario.solver.update(time_limit_s=limit, mip_rel_gap=mip_rel_gap)
         self.plans: list[Plan] = []
         self.names: list[str] = []
@@ -177,13 +219,16 @@ class Generator:
                             warm_start=False if sc.phasing.enabled else None)
         self.built, m = built, built.model
         self.maximise = maximising(built)
+        self.sign = -1.0 if self.maximise else 1.0
         self.p_star = float(pyo.value(primary_expression(built)))
         self.penalty_star = float(pyo.value(m.standards_penalty + m.phasing_penalty))
         self._record(plan, "optimum", {"status": plan.summary["status"],
                                        "gap": plan.summary["mip_gap"]})
-        self._optimum_values = [(v, v.value) for v in m.component_data_objects(pyo.Var)]
+        self._variables = list(m.component_data_objects(pyo.Var))
+        self._optimum_values = [(v, v.value) for v in self._variables]
         self._add_rows_and_objective()
         self.solver = new_solver()  # holds the alternatives' model (other objective, rows)
+        self.lp: Solver | None = None  # its LP relaxation (bound and multiplier)
         self._flip = SiteFlipper(built, self.solver, self.options)
         self.why_stopped = ""
         return plan
@@ -200,6 +245,11 @@ class Generator:
         self.info.append({"plan": name, **info})
 
     def _add_rows_and_objective(self) -> None:
+        """The slack row, the shortfalls row and the difference objective (see the module
+        docstring): ``mga_weight[j]`` is :math:`-(1 - \\pi_j)`, ``mga_primary_weight`` the
+        primary term's weight (``±TAU``; the multiplier in the weighted solves)."""
+        from siting.model.objective import coverage_weights
+
         built = self.built
         m, idx = built.model, built.index
         prim = primary_expression(built)
@@ -211,83 +261,220 @@ class Generator:
         if not _constant_zero(pen):
             m.mga_shortfalls = pyo.Constraint(
                 expr=pen <= self.penalty_star + 1e-7 * max(1.0, abs(self.penalty_star)))
+        cw = coverage_weights(idx, self.data.functions["weight"].astype(float).to_dict())
+        serve = list(m.serve.values())
+        by_site: dict[str, list] = {}
+        for p, (j, f) in enumerate(zip(idx.pair_site, idx.pair_function)):
+            if cw.get(f) and j in idx.options_of:  # spaces only: existing ones never move
+                by_site.setdefault(j, []).append((cw[f], serve[p]))
+        self._service = by_site
+        served = sum(c * float(v.value or 0.0) for lst in by_site.values() for c, v in lst)
+        self.service_star = served if served > 0 else 1.0
         m.mga_weight = pyo.Param(m.SPACES, mutable=True, initialize=0.0)
-        scale = max(abs(self.p_star), 1e-9)
-        sign = -1.0 if self.maximise else 1.0
+        m.mga_primary_weight = pyo.Param(mutable=True, initialize=self.sign * TAU)
         m.mga_objective = pyo.Objective(
-            expr=sum(m.mga_weight[o[0]] * m.build[o] for o in idx.options)
-            + TAU * m.capex / max(idx.max_capex, 1.0) + sign * TAU * prim / scale,
+            expr=sum(m.mga_weight[j] * sum(c * v for c, v in lst)
+                     for j, lst in by_site.items()) / self.service_star
+            + m.mga_primary_weight * prim / max(abs(self.p_star), 1e-9)
+            + TAU * m.capex / max(idx.max_capex, 1.0),
             sense=pyo.minimize)
         m.objective.deactivate()
 
+    # -- one alternative ------------------------------------------------------------------
+    def moved(self, pi: dict[str, float]) -> float:
+        """Weighted service of the plan on the model away from the earlier plans' sites,
+        :math:`\\sum_j (1-\\pi_j)\\,\\mathrm{service}_j`, as a share of the optimum's."""
+        return sum((1.0 - pi.get(j, 1.0)) * sum(c * float(v.value or 0.0) for c, v in lst)
+                   for j, lst in self._service.items()) / self.service_star
+
+    def _within_slack(self) -> bool:
+        p = float(pyo.value(primary_expression(self.built)))
+        tol = 1e-7 * max(1.0, abs(self.threshold))
+        return p >= self.threshold - tol if self.maximise else p <= self.threshold + tol
+
+    def _relaxation(self) -> tuple[float | None, float]:
+        """The difference objective's LP relaxation (a second HiGHS instance, its basis kept
+        between alternatives): (its bound, the slack row's dual value per unit of the primary
+        term relative to the optimum's: the multiplier the weighted solves start from)."""
+        m = self.built.model
+        if self.lp is None:
+            self.lp = new_solver()
+            self.lp.load(self.built)
+            self.lp.highs.setOptionValue("solve_relaxation", True)
+        held = [v.value for v in self._variables]
+        res = self.lp.solve(self.built, self.options.update(time_limit_s=60.0))
+        for v, x in zip(self._variables, held):  # the relaxation's values are fractional
+            v.set_value(x, skip_validation=True)
+        if res.status != "optimal":
+            return None, 1.0
+        rows = self.lp.rows_of(m.mga_primary)
+        dual = abs(float(self.lp.highs.getSolution().row_dual[rows[0]])) if rows else 0.0
+        return res.objective, dual * max(abs(self.p_star), 1e-9)
+
+    def _candidate(self, pi: dict[str, float]) -> tuple:
+        """(service moved, primary term signed so that more is better, values) of the plan
+        on the model."""
+        p = float(pyo.value(primary_expression(self.built)))
+        return self.moved(pi), -self.sign * p, [v.value for v in self._variables]
+
+    def _keep(self, best: tuple, res: SolveResult | None, solves: int,
+              seconds: float) -> SolveResult:
+        """The best plan of the weighted solves as the result (the held solver's solution,
+        its bound the one the last solve proved, if any)."""
+        for v, x in zip(self._variables, best[2]):
+            v.set_value(x, skip_validation=True)
+        self.solver.store(self.solver.held_values())
+        obj = float(pyo.value(self.built.model.mga_objective))
+        bound = res.bound if res is not None else None
+        return SolveResult("time_limit", True, obj, bound, relative_gap(obj, bound), seconds,
+                           f"best of {solves} weighted solve(s) within the slack",
+                           res.solver if res is not None else "", 0.0, None)
+
+    def _weighted(self, y: float, limit: float) -> SolveResult:
+        """Solve with the slack row released and the primary term weighted by ``y`` (the
+        Lagrangian of the slack row): a re-weighted plan problem HiGHS solves about as fast
+        as the optimum, where the slack row itself makes the root node stall."""
+        m = self.built.model
+        m.mga_primary_weight = self.sign * y
+        self.solver.prepare(self.built)
+        rows = self.solver.rows_of(m.mga_primary)
+        saved = self.solver.row_bounds(rows)
+        self.solver.set_row_bounds(rows, -math.inf, math.inf)
+        try:
+            return self.solver.solve(self.built, self.options.update(
+                time_limit_s=limit, mip_rel_gap=LAGRANGE_GAP), warm_start=True)
+        finally:
+            self.solver.restore_row_bounds(rows, saved)
+            m.mga_primary_weight = self.sign * TAU
+
     def next(self) -> Plan | None:
-        """The next alternative; ``None`` if the best plan found is one found before (the
-        slack leaves no different plan the solver could find)."""
+        """The next alternative; ``None`` if no plan within the slack serves demand away
+        from the earlier plans' sites (or the one found is a plan found before)."""
         built, m = self.built, self.built.model
-        w = proximity_weights(self.data, self.site_sets, self.measure, self.radius)
+        t0 = time.perf_counter()
+        budget = self.options.time_limit_s
+        pi = proximity(self.data, self.site_sets, self.measure, self.radius)
         for j in m.SPACES:
-            m.mga_weight[j] = w.get(j, 0.0)
-        self._different_start(w)
-        res = self.solver.solve(built, self.options, warm_start=True)
-        if not res.has_solution:
-            log.warning("alternatives: no plan (%s)", res.termination)
-            self.why_stopped = f"the solver found no plan ({res.termination})"
-            return None
-        if _signature(built) in self.signatures:
+            m.mga_weight[j] = -(1.0 - pi.get(j, 0.0))
+        m.mga_primary_weight = self.sign * TAU
+        lp_bound, dual = self._relaxation()
+        best: tuple | None = None  # (moved, primary term, values) of the best plan so far
+        if self._different_start(pi):
+            self.solver.prepare(built)
+            if self.solver.values_feasible() and self._within_slack():
+                best = self._candidate(pi)
+        y, lo, hi, solves = max(1.25 * dual, 1e-2), None, None, 0
+        while solves < MAX_WEIGHTED:
+            left = budget - (time.perf_counter() - t0)
+            if left < 0.5:
+                break
+            res = self._weighted(y, left)
+            solves += 1
+            if not res.has_solution:
+                break
+            ok = self._within_slack()
+            if ok:
+                got = self._candidate(pi)
+                if best is None or got[:2] > best[:2]:
+                    best = got
+                hi = y
+            else:
+                lo = y
+            if lo is not None and hi is not None:
+                if hi / lo < 1.05:
+                    break
+                y = math.sqrt(lo * hi)
+            else:
+                y = y / 1.5 if ok else y * 1.5
+        if best is not None:
+            for v, x in zip(self._variables, best[2]):
+                v.set_value(x, skip_validation=True)
+        # the slack row held again: HiGHS improves the best plan, or proves it (small models)
+        left = budget - (time.perf_counter() - t0)
+        res = None
+        if left >= FINAL_MIN_S or best is None:
+            res = self.solver.solve(built, self.options.update(
+                time_limit_s=max(left, FINAL_MIN_S)), warm_start=True)
+            if not res.has_solution and best is None:
+                log.warning("alternatives: no plan (%s)", res.termination)
+                self.why_stopped = f"the solver found no plan ({res.termination})"
+                return None
+        if best is not None and (res is None or not res.has_solution
+                                 or self._candidate(pi)[:2] < best[:2]):
+            res = self._keep(best, res, solves, time.perf_counter() - t0)
+        moved = self.moved(pi)
+        bound = res.bound
+        if lp_bound is not None:
+            bound = lp_bound if bound is None else max(bound, lp_bound)
+        most = None if bound is None else max(0.0, -(bound - TAU * 2.0))
+        proven = res.status == "optimal"
+        if moved < MIN_MOVED or _signature(built) in self.signatures:
             self.why_stopped = (
-                "proven: no plan within the slack is more different from the plans found"
-                if res.status == "optimal" else
-                f"the solver found no more different plan within its time limit "
-                f"({self.options.time_limit_s:g} s; not proven, gap {res.mip_gap})")
+                "proven: no plan within the slack serves demand away from the earlier plans' "
+                "sites" if proven else
+                f"the search found no plan within the slack serving demand away from the "
+                f"earlier plans' sites in its time limit ({budget:g} s; not proven"
+                + (f": at most {100 * most:.2f} % of the optimum's service could move"
+                   if most is not None else "") + ")")
             return None
         k = len(self.plans)
         plan = self._extract(res, k)
-        self._record(plan, f"alt_{k}", {"status": res.status, "gap": res.mip_gap,
-                                        "mga_objective": res.objective})
+        self._record(plan, f"alt_{k}", {
+            "status": res.status, "gap": res.mip_gap, "mga_objective": res.objective,
+            "moved_share": round(moved, 6),
+            "moved_share_bound": None if most is None else round(most, 6),
+            "weighted_solves": solves, "seconds": round(time.perf_counter() - t0, 3)})
         return plan
 
-    def _different_start(self, w: dict[str, float]) -> None:
+    def _different_start(self, pi: dict[str, float]) -> bool:
         """A starting plan for the next alternative (max coverage): from the optimum, drop
-        its sites nearest earlier plans one at a time (least coverage lost per unit of
-        overlap first), re-spending the money greedily on spaces away from every earlier plan,
-        and keep each drop that stays within the slack. Leaves the values on the model (the
-        solver checks them before using them as a start); every bound is restored."""
-        from siting.explain import _own_contribution, _zero_space
+        its sites near earlier plans one at a time (least coverage per yuan first) and
+        re-spend the money greedily on spaces away from every earlier plan (the remaining
+        sites as they are, so the money moves), keeping each drop that stays within the
+        slack. Leaves the values on the model and returns ``True`` (``False``, and nothing
+        set, where the construction does not apply); every bound is restored."""
+        from siting.explain import _own_contribution, _site_capex, _zero_space
         from siting.model.warmstart import greedy_start
 
         built, m, idx = self.built, self.built.model, self.built.index
-        if built.options.objective != "max_coverage" or built.phasing.enabled:
-            return
+        if (built.options.objective != "max_coverage" or built.phasing.enabled
+                or built.options.n_spaces is not None or built.options.single_source):
+            return False
         weight = self.data.functions["weight"].astype(float).to_dict()
         keep, frozen = self._flip.pinned, self._flip.props
         for v, x in self._optimum_values:  # from the optimum: the most room in the slack
             v.set_value(x, skip_validation=True)
         bounds = {o: m.build[o].ub for o in idx.options}
         plan_sites = _sites(built)
-        variables = list(m.component_data_objects(pyo.Var))
         for o in idx.options:  # no new opening next to an earlier plan's site
-            if w.get(o[0], 0.0) > 0.5 and o[0] not in plan_sites:
+            if pi.get(o[0], 0.0) >= 0.5 and o[0] not in plan_sites:
                 m.build[o].setub(0)
         try:
             own = _own_contribution(built, 1.0)
-            order = sorted((j for j in plan_sites if w.get(j, 0.0) > 0 and j not in keep),
-                           key=lambda j: (own.get(j, 0.0) / w[j], j))
-            state = [v.value for v in variables]
+            capex = _site_capex(built)
+            order = sorted((j for j in plan_sites if pi.get(j, 0.0) >= 0.5 and j not in keep),
+                           key=lambda j: (own.get(j, 0.0) / max(capex.get(j, 0.0), 1.0), j))
+            state = [v.value for v in self._variables]
+            kept = set(plan_sites)
             for j in order:
                 _zero_space(built, j)
                 for o in idx.options_of[j]:
                     m.build[o].setub(0)
-                greedy_start(built, weight, extend=True, keep=keep, frozen=frozen)
+                kept.discard(j)
+                greedy_start(built, weight, extend=True, keep=keep,
+                             frozen=frozen | frozenset(kept))
                 if float(pyo.value(m.coverage_score)) >= self.threshold * (1 + 1e-9):
-                    state = [v.value for v in variables]
+                    state = [v.value for v in self._variables]
                 else:
-                    for v, x in zip(variables, state):
+                    kept.add(j)
+                    for v, x in zip(self._variables, state):
                         v.set_value(x, skip_validation=True)
                     for o in idx.options_of[j]:
                         m.build[o].setub(bounds[o])
         finally:
             for o, ub in bounds.items():
                 m.build[o].setub(ub)
+        return True
 
     def _extract(self, res: SolveResult, k: int) -> Plan:
         m = self.built.model
@@ -383,6 +570,8 @@ def plans_table(gen: Generator) -> pd.DataFrame:
                "capex": s["total_capex"], "n_sites": s["n_sites"]}
         row.update({f"coverage_{f}": s["functions"][f]["coverage"] for f in fns})
         row.update(plan_metrics(data, q, opt, gen.radius))
+        row["service_moved"] = info.get("moved_share")
+        row["service_moved_bound"] = info.get("moved_share_bound")
         rows.append(row)
     chan = [dict(zip(p.sites["space_id"], p.sites["channel"])) for p in gen.plans]
     for j in data.spaces.index:
@@ -463,10 +652,12 @@ def summary_text(res: AlternativesResult) -> str:
     plans = table[table["kind"] == "plan"]
     n_alt = meta["found"]
     pct = f"{100 * meta['slack']:g} %"
-    measure = {"distance": f"distance (a site within {meta['radius_m']:g} m of an earlier "
-                           "plan's site counts almost as the same site)",
-               "sites": "sites shared (plain Hop-Skip-Jump)",
-               "street": "streets (sites in the streets earlier plans used)"}[meta["measure"]]
+    measure = {"distance": f"distance (service from a site within {meta['radius_m']:g} m of "
+                           "an earlier plan's site counts in part, from the same site not "
+                           "at all)",
+               "sites": "sites (service from any other site counts)",
+               "street": "streets (service counts less in the streets earlier plans used "
+                         "most)"}[meta["measure"]]
     every = nec[nec["category"] == "every"]
     needed = every[every["necessary"] == "yes"]["space_id"].tolist()
     common = every["space_id"].tolist()
@@ -474,8 +665,9 @@ def summary_text(res: AlternativesResult) -> str:
              f"Objective {meta['objective_name']}; slack {pct} on the primary term only "
              f"(threshold {meta['threshold']:.6g}, optimum {meta['primary_optimum']:.6g}); "
              "standards' shortfalls held at or below the optimum's.", "",
-             f"The command minimised overlap measured by **{measure}**; every plan is also "
-             "measured by sites, streets and distance below.", ""]
+             "Each alternative maximised the weighted service it moves away from the sites "
+             f"of the plans before it (nearness measured by **{measure}**); every plan is "
+             "also measured by sites, streets and distance below.", ""]
     proven = meta.get("why_stopped", "").startswith("proven")
     if n_alt == 0 and proven:
         lines += [f"**No different alternative**: within {pct} of the optimum no plan differs "
@@ -489,12 +681,18 @@ def summary_text(res: AlternativesResult) -> str:
                   + (f" of {meta['requested']} asked ({meta.get('why_stopped', '')})"
                      if meta["stopped_early"] else "") + ".", ""]
     lines += ["| plan | weighted coverage | capex (万元) | sites | shared with optimum | "
-              "street difference | mean distance to optimum (m) |", "|---|---|---|---|---|---|---|"]
+              "street difference | mean distance to optimum (m) | service moved |",
+              "|---|---|---|---|---|---|---|---|"]
     for _, r in plans.iterrows():
+        mv = r.get("service_moved")
+        mv = "" if mv is None or pd.isna(mv) else f"{100 * mv:.1f} %"
         lines.append(f"| {r['id']} | {100 * r['weighted_coverage']:.2f} % | "
                      f"{r['capex'] / 1e4:,.0f} | {int(r['n_sites'])} | "
                      f"{int(r['sites_shared_with_optimum'])} | {r['street_difference']} | "
-                     f"{r['mean_distance_to_optimum_m']} |")
+                     f"{r['mean_distance_to_optimum_m']} | {mv} |")
+    if n_alt:
+        lines += ["", "Service moved: the share of the optimum's weighted service the plan serves "
+                  "away from the plans before it (what was maximised).", ""]
     lines.append("")
     if n_alt:
         if common:

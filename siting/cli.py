@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=2,
                    help="processes sharing the re-solves (default 2; 1 = this one only)")
     e.add_argument("--time-limit", type=float, default=None,
-                   help="seconds per whole-model re-solve (default: min(scenario's, 20))")
+                   help="seconds per whole-model re-solve (default: min(scenario's, 15))")
     e.add_argument("--prove", action="store_true",
                    help="give the whole-model re-solve up to --time-limit where the local "
                         "re-solve is not proven (default: 3 s, then its interval)")
@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--radius", type=float, default=300.0,
                    help="metres within which two sites count as nearly the same (default 300)")
     a.add_argument("--time-limit", type=float, default=None,
-                   help="seconds per alternative (default: min(scenario's, 10))")
+                   help="seconds of search per alternative (default: min(scenario's, 15))")
     a.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario key (repeatable)")
     a.add_argument("--no-map", action="store_true", help="skip maps and workbooks")

@@ -465,6 +465,10 @@ class Solver:
             out.append(f"{what}: {rlo[r]:g} <= {act[r]:g} <= {rhi[r]:g}")
         return out
 
+    def held_values(self) -> np.ndarray:
+        """The column vector of the held variables' current values (unset: 0)."""
+        return np.array([float(v.value or 0.0) for v in self._columns], dtype=float)
+
     def set_values(self, x: np.ndarray) -> None:
         """Set ``x`` on the model's variables (e.g. as a start for :meth:`solve`)."""
         for v, val in zip(self._columns, x.tolist()):
