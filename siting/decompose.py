@@ -60,6 +60,7 @@ import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
 
+from siting import interrupt
 from siting.config import SolverOptions
 from siting.heuristics import greedy_open, interchange, round_and_repair
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel
@@ -565,7 +566,7 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
     count, max_count = view.count, view.max_count
     rc = np.zeros(ns)
     ym = hi.copy()
-    while time.perf_counter() < t0 + lp_share * time_limit:
+    while time.perf_counter() < t0 + lp_share * time_limit and not interrupt.requested():
         master.run()
         if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
@@ -602,9 +603,15 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
     master.setOptionValue("mip_rel_gap", max(rel_gap / 4, 1e-9))
     master.setOptionValue("mip_abs_gap", max(abs_gap / 4, 1e-9))
     seen: set[bytes] = set()
+
+    def on_interrupt(e):  # Ctrl-C / SIGTERM (siting.interrupt): stop with the best plan
+        if interrupt.requested():
+            e.interrupt()
+
+    master.cbMipInterrupt.subscribe(on_interrupt)
     while not _closed(out, rel_gap, abs_gap):
         left = deadline - time.perf_counter()
-        if left <= 0.05:
+        if left <= 0.05 or interrupt.requested():
             break
         master.setOptionValue("time_limit", left)
         if out.y is not None:
@@ -632,6 +639,7 @@ def benders(view: FacilityView, time_limit: float, rel_gap: float, abs_gap: floa
             out.lower = max(out.lower, min(out.upper, float(info.objective_function_value)))
             record()
         seen.add(key)
+    master.cbMipInterrupt.unsubscribe(on_interrupt)
     out.optimal = _closed(out, rel_gap, abs_gap)
     return out
 
@@ -760,7 +768,7 @@ def radius_solve(view: FacilityView, options: SolverOptions, time_limit: float,
     deadline = t0 + time_limit + 1.0
 
     def on_interrupt(e):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or interrupt.requested():
             e.interrupt()
 
     def on_improving(e):
@@ -833,9 +841,15 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
     limit = max(options.time_limit_s - (time.perf_counter() - t0), 0.1)
     if kind == "radius" and not view.uncapacitated:
         kind = "benders"
-    out = (radius_solve(view, options, limit, reduce=reduce) if kind == "radius" else
-           benders(view, limit, options.mip_rel_gap, options.mip_abs_gap,
-                   threads=options.threads or 0, reduce=reduce))
+    with interrupt.deferred():  # a first Ctrl-C stops the loops with the best plan so far
+        out = (radius_solve(view, options, limit, reduce=reduce) if kind == "radius" else
+               benders(view, limit, options.mip_rel_gap, options.mip_abs_gap,
+                       threads=options.threads or 0, reduce=reduce))
+    stopped = interrupt.requested()
+    if stopped and (out is None or out.y is None):
+        return SolveResult("interrupted", False, None, None, None,
+                           time.perf_counter() - t0, f"interrupted ({kind}, no plan yet)",
+                           _version(), handover)
     if out is None or out.y is None:
         log.info("%s found no plan: the single model decides", kind)
         res = solver.solve(built, options.update(
@@ -858,13 +872,14 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
     if bound is not None:
         bound = min(bound, obj)
     gap = relative_gap(obj, bound)
-    status = "optimal" if out.optimal else "time_limit"
+    status = "optimal" if out.optimal else "interrupted" if stopped else "time_limit"
     if status == "optimal" and gap is None:
         gap = 0.0
     note = (f"{kind}: {out.iterations} iterations, {out.fixed_sites} sites fixed by a bound, "
             f"{forced} forced open, {dropped} dominated pairs dropped")
     res = SolveResult(status, True, obj, bound, gap, runtime,
-                      ("optimal" if out.optimal else "time limit") + f" ({note})",
+                      {"optimal": "optimal", "interrupted": "interrupted"}.get(
+                          status, "time limit") + f" ({note})",
                       _version(), handover, out.first_plan_s)
     solver.history = [(t, u + view.offset, lb + view.offset) for t, u, lb in out.history]
     return res
