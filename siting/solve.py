@@ -426,6 +426,40 @@ class Solver:
             if not integer:
                 v.set_value(None, skip_validation=True)
 
+    def complete(self, built: BuiltModel, time_limit_s: float) -> bool:
+        """Set the continuous held columns to the best completion of the integer columns'
+        current values: the held model (brought up to date first) with the integers fixed,
+        solved as an LP. Return whether it found one (else nothing is changed).
+
+        HiGHS completes a partial start itself, but its sub-solve reads the instance's
+        run clock, not the run's: on a re-solve after a long first solve it stopped at once
+        ("Presolve ... Timeout") and the second stage of :mod:`siting.maxmin` at 1,000 x 300
+        ran with no start at all."""
+        self.prepare(built)
+        if self._model is None:
+            return False
+        x0 = [v.value for v, i in zip(self._columns, self._integer.tolist()) if i]
+        if any(x is None for x in x0):
+            return False
+        lp = self.highs.getLp()
+        n = lp.num_col_
+        lo, hi = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
+        ints = np.flatnonzero(self._integer)
+        lo[ints] = hi[ints] = np.round(np.asarray(x0, dtype=float))
+        lp.col_lower_, lp.col_upper_ = lo.tolist(), hi.tolist()
+        lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
+        r = quiet_highs()
+        r.setOptionValue("output_flag", False)
+        r.setOptionValue("time_limit", float(max(time_limit_s, 1.0)))
+        r.passModel(lp)
+        r.run()
+        if r.getModelStatus() != _MS.kOptimal:
+            return False
+        x = np.asarray(r.getSolution().col_value, dtype=float)
+        x[ints] = lo[ints]
+        self.set_values(x)
+        return True
+
     def values_feasible(self) -> bool:
         """Whether the variables' current values set every held column and satisfy every
         row and bound (integers rounded), as a start would be checked."""

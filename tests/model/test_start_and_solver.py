@@ -83,6 +83,25 @@ def test_resolve_after_budget_change_matches_a_fresh_build():
     assert first.handover_s > 0
 
 
+def test_complete_gives_the_best_flows_for_fixed_sites():
+    """After a long first solve the start's flows are re-solved by an LP of our own (HiGHS's
+    completion of a partial start reads the instance's clock and stopped at once)."""
+    data = random_instance(5, 4, 4, 2)
+    built = build_model(data, ModelOptions(budget=300_000, tie_break=0))
+    solver = Solver()
+    opt = solver.solve(built, SolverOptions(mip_rel_gap=0, mip_abs_gap=0))
+    best = pyo.value(built.model.coverage_score)
+    for v in built.model.serve.values():  # the optimal sites with no flows at all
+        v.set_value(0.0)
+    assert pyo.value(built.model.coverage_score) == 0
+    assert solver.complete(built, 10.0)
+    assert pyo.value(built.model.coverage_score) == pytest.approx(best, rel=1e-9)
+    assert solver.values_feasible() and violations(built) == []
+    built.model.build[next(iter(built.model.build))].set_value(None)
+    assert not solver.complete(built, 10.0)  # an integer unset: nothing to complete
+    assert opt.status == "optimal"
+
+
 def test_stopped_solve_returns_the_checked_start(demo_scenario, demo_data):
     built = build_model(demo_data, demo_scenario.model, demo_scenario.standards)
     got = greedy_start(built, weights(demo_data))
