@@ -183,6 +183,9 @@ def main() -> None:
                          "max_min_coverage: solve max coverage first, then the max-min plan "
                          "(benchmarks/maxmin_scale.py), and print both side by side")
     ap.add_argument("--equity-level", choices=["street", "community"], default="street")
+    ap.add_argument("--max-min-time-ratio", type=float, default=None, metavar="R",
+                    help="max_min_coverage: time limit R x max coverage's solve time "
+                         "(default: --time-limit)")
     ap.add_argument("--start", choices=["water_filling", "max_coverage"],
                     default="water_filling", help="max-min starting plan")
     ap.add_argument("--resolve-demand", type=float, default=None, metavar="FACTOR",

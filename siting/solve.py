@@ -442,23 +442,32 @@ class Solver:
         if any(x is None for x in x0):
             return False
         lp = self.highs.getLp()
-        n = lp.num_col_
         lo, hi = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
         ints = np.flatnonzero(self._integer)
         lo[ints] = hi[ints] = np.round(np.asarray(x0, dtype=float))
         lp.col_lower_, lp.col_upper_ = lo.tolist(), hi.tolist()
-        lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
-        r = quiet_highs()
-        r.setOptionValue("output_flag", False)
-        r.setOptionValue("time_limit", float(max(time_limit_s, 1.0)))
-        r.passModel(lp)
-        r.run()
-        if r.getModelStatus() != _MS.kOptimal:
+        got = _solve_lp(lp, time_limit_s, "choose")
+        if got is None:
             return False
-        x = np.asarray(r.getSolution().col_value, dtype=float)
+        x = got[1]
         x[ints] = lo[ints]
         self.set_values(x)
         return True
+
+    def relax(self, built: BuiltModel, time_limit_s: float, method: str = "ipm"
+              ) -> tuple[float, np.ndarray] | None:
+        """The held model's LP relaxation (brought up to date first), solved by ``method``
+        (HiGHS's ``solver`` option; interior point with crossover by default, so the
+        solution is a vertex): its objective, a bound of the MIP, and its column values;
+        ``None`` if it did not solve to optimality within the limit."""
+        self.prepare(built)
+        if self._model is None:
+            return None
+        return _solve_lp(self.highs.getLp(), time_limit_s, method)
+
+    def column(self, v) -> int | None:
+        """The held column of Pyomo variable ``v`` (``None`` if it is in no row)."""
+        return self._col_of.get(id(v))
 
     def values_feasible(self) -> bool:
         """Whether the variables' current values set every held column and satisfy every
@@ -716,6 +725,22 @@ class Solver:
             lo = -math.inf if lb is None else lb
             hi = math.inf if ub is None else ub
             v.set_value(min(max(0.0, lo), hi), skip_validation=True)
+
+
+def _solve_lp(lp, time_limit_s: float, method: str) -> tuple[float, np.ndarray] | None:
+    """``lp`` (a HighsLp) with integrality dropped, by HiGHS's ``solver`` ``method`` in a
+    fresh instance: (objective, column values), or ``None`` if not optimal in the limit."""
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
+    r = quiet_highs()
+    r.setOptionValue("output_flag", False)
+    r.setOptionValue("solver", method)
+    r.setOptionValue("time_limit", float(max(time_limit_s, 1.0)))
+    r.passModel(lp)
+    r.run()
+    if r.getModelStatus() != _MS.kOptimal:
+        return None
+    return (float(r.getInfo().objective_function_value),
+            np.asarray(r.getSolution().col_value, dtype=float))
 
 
 @dataclass

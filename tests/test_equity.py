@@ -68,6 +68,12 @@ def test_max_min_equals_enumeration(seed, level, n_funcs, budget):
     built = build_model(data, exact)
     res, info = solve_lexicographic(built, EXACT, guide=0.0)  # pure lexicographic
     assert res.status == "optimal" and info["proven"]
+    g = info["stage1"]["lp_guided"]  # LP bound, MIP restricted to its support, whole MIP
+    assert g["lp_bound"] >= z_best - 1e-9 and info["stage1"]["bound"] <= g["lp_bound"]
+    assert 0 < g["support_options"] <= len(built.model.build)
+    plain = build_model(data, exact)
+    _, info0 = solve_lexicographic(plain, EXACT, guide=0.0, guided=False)
+    assert info0["min_coverage"] == pytest.approx(info["min_coverage"], abs=1e-9)
     m = built.model
     assert info["min_coverage"] == pytest.approx(z_best, abs=6e-7)  # stage 1 (rounded)
     assert pyo.value(m.equity_min) >= z_best - 1.01e-6  # held by stage 2, within epsilon
