@@ -901,7 +901,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     started = warm_start and solver.values_feasible()
     how = "the plan held"
     if not started:
-        got = serve_all_start(built)
+        got = serve_all_start(built, improve_s=min(5.0, 0.1 * options.time_limit_s))
         started = got is not None and solver.values_feasible()
         how = f"a constructive plan ({got['method']})" if got is not None else ""
     if not started:
@@ -918,7 +918,9 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
         lower = view.improve(upper, initial_multipliers(view, upper), share, target=target)
         note += f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
-        if lower >= target:
+        if not math.isfinite(lower):
+            lower = None
+        elif lower >= target:
             solver.store(x)
             runtime = time.perf_counter() - t0
             solver.history = [(first_s, upper, lower)]

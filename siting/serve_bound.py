@@ -26,8 +26,8 @@ pieces in decreasing :math:`\kappa` until the area is full. So
 
 .. math:: L(\lambda) = \sum_{if}\lambda_{if}d_{if} - \sum_j \max\big(0, \max_o g_o(\lambda)\big)
 
-is a lower bound of the model's optimum for every :math:`\lambda` (weak duality; pair costs
-and every other column's cost are non-negative and dropped, which only lowers it), improved
+is a lower bound of the model's optimum for every :math:`\lambda` (weak duality; every
+other column's cost is non-negative and dropped, which only lowers it), improved
 by subgradient steps (Held, Wolfe & Crowder 1974) towards the value of a known plan.
 """
 
@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from siting.model import BuiltModel
 from siting.model.service import SERVE_ALL_OBJECTIVES
@@ -59,6 +60,7 @@ class LagrangianBound:
     host_cap: np.ndarray  # U per host
     area: np.ndarray  # a_f per pair
     fit: np.ndarray  # fit-out per unit per pair
+    pair_cost: np.ndarray  # objective cost per unit served of each pair (walk, pair costs)
     opt_space: np.ndarray  # space of each option
     opt_theta: np.ndarray
     opt_area: np.ndarray  # A_o
@@ -72,7 +74,7 @@ class LagrangianBound:
     def value(self, lam: np.ndarray) -> tuple[float, np.ndarray]:
         """:math:`L(\\lambda)` and the demand served in the relaxation's optimum per row."""
         n = len(self.pair_row)
-        kappa = (lam[self.pair_row] - self.fit) / self.area
+        kappa = (lam[self.pair_row] - self.fit - self.pair_cost) / self.area
         # space order: by space, then decreasing value per m²
         order = np.lexsort((-kappa, self.pair_space))
         # per host, in that order: the units up to U (a prefix, as kappa decreases)
@@ -141,28 +143,33 @@ class LagrangianBound:
     def improve(self, upper: float, lam: np.ndarray, time_limit: float,
                 iterations: int = 300, target: float | None = None) -> float:
         """Subgradient steps from ``lam`` towards ``upper`` (the value of a known plan);
-        stops at ``time_limit`` seconds, after ``iterations``, or when the bound reaches
+        stops at ``time_limit`` seconds (after three steps at least), after
+        ``iterations``, or when the bound reaches
         ``target``. Returns the best bound (also kept in ``best`` with its ``lam``)."""
         t0 = time.perf_counter()
         step, stall = 1.0, 0
-        for _ in range(iterations):
-            if time.perf_counter() - t0 > time_limit:
-                break
+        # steps in value per m² (kappa): the subgradient in lambda scaled by each row's
+        # area per unit (on 200 x 60 cities, 300 steps: gap 2.10 % unscaled, 1.94 %)
+        a = np.zeros(len(self.demand))
+        np.maximum.at(a, self.pair_row, self.area)
+        for it in range(iterations):
+            if it >= 3 and time.perf_counter() - t0 > time_limit:
+                break  # at least three steps: a bound at all matters more than its time
             val, served = self.value(lam)
             self.iterations += 1
             if val > self.best:
                 self.best, self.lam, stall = val, lam.copy(), 0
             else:
                 stall += 1
-                if stall >= 5:
+                if stall >= 20:
                     step, stall = step / 2, 0
             if target is not None and self.best >= target:
                 break
             g = self.demand - served
-            gg = float(g @ g)
+            gg = float((g * np.sqrt(a)) @ (g * np.sqrt(a)))
             if gg < 1e-12 or step < 1e-4:
                 break
-            lam = lam + step * max(upper - val, 1e-9 * abs(upper)) / gg * g
+            lam = lam + step * max(upper - val, 1e-9 * abs(upper)) / gg * (g * a)
         return self.best
 
 
@@ -187,10 +194,8 @@ def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
     spaces = list(idx.spaces)
     space_no = {j: n for n, j in enumerate(spaces)}
     keys = sorted(idx.pairs_of_demand)
-    key_no = {k: n for n, k in enumerate(keys)}
     demand = np.array([idx.demand[k] for k in keys], dtype=float)
     hosts = list(idx.hosts)
-    host_no = {h: n for n, h in enumerate(hosts)}
     units_col = np.array([col(m.units[h]) for h in hosts])
     host_col = np.array([col(m.host[h]) for h in hosts])
     host_cap = np.where(units_col >= 0, hi[np.maximum(units_col, 0)], 0.0)
@@ -212,14 +217,18 @@ def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
         if np.any(cost[c] < 0) or np.any(lo[c] < 0):
             return "negative costs or bounds"
     # pairs with a host (pairs to a site that cannot host the function serve nobody)
-    ph = np.array([host_no.get(h, -1) for h in zip(idx.pair_site, idx.pair_function)])
+    by_site_f = pd.MultiIndex.from_arrays([idx.pair_site, idx.pair_function])
+    ph = pd.MultiIndex.from_tuples(hosts).get_indexer(by_site_f) if hosts else np.full(
+        idx.n_pairs, -1)
     keep = (ph >= 0) & (serve_col >= 0)
     ph = ph[keep]
     if np.any(serve_col[~keep] >= 0) and np.any(hi[serve_col[(~keep) & (serve_col >= 0)]] > 0):
         return "pairs to sites without a host"
-    pair_row = np.array([key_no[k] for k in zip(idx.pair_zone, idx.pair_function)])[keep]
-    pair_space = np.array([space_no[j] for j in idx.pair_site])[keep]
-    area = np.array([idx.area_per_unit[f] for f in idx.pair_function], dtype=float)[keep]
+    pair_row = pd.MultiIndex.from_tuples(keys).get_indexer(
+        pd.MultiIndex.from_arrays([idx.pair_zone, idx.pair_function]))[keep]
+    pair_space = pd.Index(spaces).get_indexer(idx.pair_site)[keep]
+    area = pd.Series(idx.area_per_unit, dtype=float).reindex(
+        idx.pair_function).to_numpy()[keep]
     if np.any(area <= 0):
         return "a function without area per unit"
     share = idx.service_share
@@ -230,7 +239,7 @@ def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
     sel = np.flatnonzero(ok)
     return LagrangianBound(
         demand=demand, pair_row=pair_row, pair_space=pair_space, pair_host=ph,
-        host_cap=host_cap, area=area, fit=fit_h[ph],
+        host_cap=host_cap, area=area, fit=fit_h[ph], pair_cost=cost[serve_col[keep]],
         opt_space=np.array([space_no[o[0]] for o in options])[sel],
         opt_theta=(gcost / (usable * share))[sel], opt_area=(share * usable * gmax)[sel],
         opt_fixed=np.where(build_col >= 0, cost[np.maximum(build_col, 0)], 0.0)[sel],
@@ -238,8 +247,21 @@ def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
 
 
 def initial_multipliers(view: LagrangianBound, upper: float) -> np.ndarray:
-    """Multipliers from a plan's average cost: each unit at its fit-out plus its area at
-    the plan's cost per m² of usable area (what it takes beyond fit-out)."""
+    """The better of two guesses: each unit at its fit-out plus its area at the plan's cost
+    per m² of usable area (what it takes beyond fit-out: ``min_cost``), or at its cheapest
+    pair's cost plus the cheapest full use of a space it reaches (``min_distance``)."""
+    a = _plan_average(view, upper)
+    full = view.opt_theta + view.opt_fixed / np.maximum(view.opt_area, 1e-9)
+    best = np.full(view.n_spaces, np.inf)
+    np.minimum.at(best, view.opt_space, full)
+    per_pair = view.fit + view.pair_cost + view.area * best[view.pair_space]
+    b = np.full(len(view.demand), np.inf)
+    np.minimum.at(b, view.pair_row, per_pair)
+    b = np.where(np.isfinite(b), b, a)
+    return a if view.value(a)[0] >= view.value(b)[0] else b
+
+
+def _plan_average(view: LagrangianBound, upper: float) -> np.ndarray:
     per_row_fit = np.zeros(len(view.demand))
     per_row_area = np.zeros(len(view.demand))
     np.maximum.at(per_row_fit, view.pair_row, view.fit)

@@ -125,6 +125,16 @@ def test_lagrangian_bound_never_exceeds_the_optimum(min_cost_cases):
         assert best > 0.5 * res.objective, seed  # and it is not trivially weak
 
 
+def test_lagrangian_bound_of_min_distance_never_exceeds_the_optimum(min_distance_cases):
+    for seed, _, res, built, solver in min_distance_cases:
+        view = lagrangian_view(built, solver)
+        assert not isinstance(view, str), view
+        lam0 = initial_multipliers(view, res.objective)
+        best = view.improve(res.objective, lam0, time_limit=5, iterations=100)
+        assert best <= res.objective + 1e-6 * abs(res.objective), seed
+        assert best > 0.5 * res.objective, seed  # walking enters the bound
+
+
 def test_lagrangian_value_matches_a_brute_force_space_problem():
     """L(lambda) of a one-space, one-function case worked by hand: the space takes the
     pairs worth more than theta per m² up to U units and its area, if that beats F."""

@@ -16,11 +16,13 @@ alone found no plan for it: at 1,000 communities x 300 spaces x 3 functions
   nearest space that still has room (the transportation greedy), spaces taken through the
   channel that gives them most usable area.
 
-Both end with that nearest-first fill for any demand the first pass left (its spaces full),
+Both continue with that nearest-first fill for any demand the first pass left (its spaces full),
 growing open spaces or opening new ones, then an augmenting step for demand still left next
 to full hosts (another community's flow moves to a host of its own with room). If demand is
 still left, the whole construction runs again with the demand that has the fewest spaces
 within reach served first. Demand nothing reaches has no row in the model and is left out.
+The ``min_cost`` plan is then improved by closing spaces whose demand the others can take
+more cheaply (:meth:`_Plan.drops`).
 
 A plan holds whole units, each hosted function between its minimum and its bound, the units
 within the usable area times the service share, gross area within the channel's largest
@@ -47,19 +49,22 @@ __all__ = ["serve_all_start"]
 _EPS = 1e-9
 
 
-def serve_all_start(built: BuiltModel, method: str | None = None) -> dict | None:
+def serve_all_start(built: BuiltModel, method: str | None = None,
+                    improve_s: float = 5.0) -> dict | None:
     """Set a plan serving all demand on ``built``'s variables; return its summary
-    (``spaces``, ``capex``, ``walk``, ``method``) or ``None`` (module text).
+    (``spaces``, ``capex``, ``walk``, ``method``, ``closed``: spaces the local search
+    closed) or ``None`` (module text).
 
-    ``method``: ``greedy`` (the ``min_cost`` construction) or ``nearest`` (the
-    ``min_distance`` one); by default the one of the model's objective."""
+    ``method``: ``greedy`` (the ``min_cost`` construction, then at most ``improve_s``
+    seconds of :meth:`_Plan.drops`) or ``nearest`` (the ``min_distance`` one); by default
+    the one of the model's objective."""
     from pyomo.common.gc_manager import PauseGC
 
     with PauseGC():
-        return _serve_all_start(built, method)
+        return _serve_all_start(built, method, improve_s)
 
 
-def _serve_all_start(built: BuiltModel, method: str | None) -> dict | None:
+def _serve_all_start(built: BuiltModel, method: str | None, improve_s: float) -> dict | None:
     m, opts = built.model, built.options
     if (opts.objective not in SERVE_ALL_OBJECTIVES or opts.single_source
             or opts.n_spaces is not None or built.phasing.enabled):
@@ -81,7 +86,8 @@ def _serve_all_start(built: BuiltModel, method: str | None) -> dict | None:
         if max(plan.residual, default=0.0) > 1e-7:
             plan.augment()
         if max(plan.residual, default=0.0) <= 1e-7:
-            return {**plan.write(), "method": method, "order": order}
+            closed = plan.drops(improve_s) if method == "greedy" and improve_s > 0 else 0
+            return {**plan.write(), "method": method, "order": order, "closed": closed}
     return None
 
 
@@ -153,9 +159,13 @@ class _Plan:
         """Usable area for services of option ``o`` at its largest."""
         return self.share * self.idx.usable[o] * self.idx.max_gross[o]
 
-    def grow(self, k: int, want: float, free: float) -> tuple[int, float]:
-        """(extra units, extra flow) host ``k`` can take of ``want`` within ``free`` area."""
-        n, s, a = self.units[k], self.served[k], self.area[k]
+    def grow(self, k: int, want: float, free: float, n: int | None = None,
+             s: float | None = None) -> tuple[int, float]:
+        """(extra units, extra flow) host ``k`` can take of ``want`` within ``free`` area
+        (holding ``n`` units serving ``s``: by default what it holds)."""
+        n = self.units[k] if n is None else n
+        s = self.served[k] if s is None else s
+        a = self.area[k]
         want = min(want, self.ub[k] - s)
         if want <= _EPS:
             return 0, 0.0
@@ -307,9 +317,7 @@ class _Plan:
         """Demand left unserved next to full hosts: move flow of another community off one
         of those hosts to a host of its own with room (an augmenting path of length two),
         then serve the demand with the units freed."""
-        rows: list[list[int]] = [[] for _ in self.keys]
-        for p in self.by_distance.tolist():
-            rows[self.pair_key[p]].append(p)
+        rows = self.rows()
         for q, left in enumerate(self.residual):
             if left <= 1e-7:
                 continue
@@ -341,10 +349,103 @@ class _Plan:
                 if self.residual[q] <= _EPS:
                     break
 
-    def gross(self, j: int, o) -> float:
+    def gross(self, j: int, o, used: float | None = None) -> float:
         idx = self.idx
-        need = self.used[j] / (self.share * idx.usable[o])
+        used = self.used[j] if used is None else used
+        need = used / (self.share * idx.usable[o])
         return min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o])
+
+    def space_cost(self, j: int) -> float:
+        o = self.choice[j]
+        if o is None:
+            return 0.0
+        idx = self.idx
+        return (idx.fixed_cost[o] + idx.cost_per_m2[o] * self.gross(j, o)
+                + sum(self.fit[k] * self.units[k] for k in self.hosts_of[j]))
+
+    def drops(self, time_limit: float) -> int:
+        """Local search (``min_cost``): close an open space whose demand the other open
+        spaces can take, nearest first, if that lowers the capital cost; spaces dearest
+        per unit served are tried first, in passes until none pays or ``time_limit``
+        seconds. Returns the number closed."""
+        import time
+
+        t0 = time.perf_counter()
+        rows = self.rows()
+        closed, better = 0, True
+        while better and time.perf_counter() - t0 < time_limit:
+            better = False
+            value = {j: sum(self.base[k] * self.served[k] for k in self.hosts_of[j])
+                     for j in range(len(self.spaces)) if self.choice[j] is not None}
+            for j in sorted(value, key=lambda j: (-self.space_cost(j) / max(value[j], _EPS),
+                                                  j)):
+                if time.perf_counter() - t0 >= time_limit:
+                    break
+                if self.choice[j] is not None and self.try_drop(j, rows):
+                    closed += 1
+                    better = True
+        return closed
+
+    def rows(self) -> list[list[int]]:
+        """Pairs of each demand row, in the construction's order."""
+        rows: list[list[int]] = [[] for _ in self.keys]
+        for p in self.by_distance.tolist():
+            rows[self.pair_key[p]].append(p)
+        return rows
+
+    def try_drop(self, j: int, rows: list[list[int]]) -> bool:
+        """Close space ``j`` if the other open spaces take its flows at a lower cost."""
+        idx = self.idx
+        units, served, used = {}, {}, {}
+        moves = []
+        delta = -self.space_cost(j)
+        for k in self.hosts_of[j]:
+            for p in self.pairs[k]:
+                amount = self.serve[p]
+                if amount <= _EPS:
+                    continue
+                for p2 in rows[self.pair_key[p]]:
+                    k2 = self.host_of_pair[p2]
+                    j2 = self.space_of_host[k2]
+                    o2 = self.choice[j2]
+                    if j2 == j or o2 is None:
+                        continue
+                    n = units.get(k2, self.units[k2])
+                    s = served.get(k2, self.served[k2])
+                    u = used.get(j2, self.used[j2])
+                    extra, got = self.grow(k2, amount, self.capacity(o2) - u, n, s)
+                    if got <= _EPS:
+                        continue
+                    if extra:
+                        delta += self.fit[k2] * extra + idx.cost_per_m2[o2] * (
+                            self.gross(j2, o2, u + self.area[k2] * extra)
+                            - self.gross(j2, o2, u))
+                        units[k2] = n + extra
+                        used[j2] = u + self.area[k2] * extra
+                    served[k2] = s + got
+                    moves.append((p, p2, got))
+                    amount -= got
+                    if amount <= _EPS:
+                        break
+                if amount > 1e-7 or delta >= -1e-6:
+                    return False
+        if delta >= -1e-6:
+            return False
+        for p, p2, got in moves:
+            self.serve[p] -= got
+            self.serve[p2] += got
+        for k in self.hosts_of[j]:
+            self.units[k], self.served[k] = 0, 0.0
+        self.used[j] = 0.0
+        self.choice[j] = None
+        self.n_open -= 1
+        for k2, n in units.items():
+            self.units[k2] = n
+        for k2, s in served.items():
+            self.served[k2] = s
+        for j2, u in used.items():
+            self.used[j2] = u
+        return True
 
     # -- result --------------------------------------------------------------------------
     def write(self) -> dict:
