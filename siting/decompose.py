@@ -908,6 +908,10 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         res = solver.solve(built, options, warm_start=warm_start)
         return _with_note(res, f"single model: {reason}")
     first_s = time.perf_counter() - t0
+    if options.time_limit_s > 0:
+        polished = _polish_flows(built, solver, 0.1 * options.time_limit_s)
+        if polished:
+            how += f", flows re-optimised ({polished})"
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
     upper = float(solver._cost @ x + solver._offset)
@@ -939,6 +943,94 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         res = replace(res, bound=lower, mip_gap=gap, status=status)
     return replace(_with_note(res, note), runtime_s=time.perf_counter() - t0,
                    first_plan_s=first_s)
+
+
+def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
+    """Re-optimise the flows of the plan held by ``built``, units fixed: one transportation
+    LP per function (demand rows equal, each host's flows within its units, the compiled
+    objective's cost per pair), then each host's units trimmed to what it serves (at least
+    its minimum; a host serving nobody closes, a space hosting nothing too) and gross area to
+    what the units take. Kept only if the plan then satisfies every row and costs less;
+    returns what was done ("" if nothing)."""
+    import pyomo.environ as pyo
+
+    m, idx = built.model, built.index
+    saved = [v.value for v in solver._columns]
+    before = float(pyo.value(m.objective))
+    col_of, cost = solver._col_of, solver._cost
+    serve = list(m.serve.values())
+    units = {h: int(round(m.units[h].value or 0)) for h in idx.hosts}
+    t0 = time.perf_counter()
+    solved = 0
+    for f in sorted({f for _, f in idx.hosts}):
+        pairs = [p for h, ps in idx.pairs_of_host.items() if h[1] == f and units[h] > 0
+                 for p in ps]
+        left = time_limit - (time.perf_counter() - t0)
+        if not pairs or left <= 0.05:
+            continue
+        keys = sorted({(idx.pair_zone[p], f) for p in pairs})
+        key_no = {k: n for n, k in enumerate(keys)}
+        hosts = sorted({(idx.pair_site[p], f) for p in pairs})
+        host_no = {h: n for n, h in enumerate(hosts)}
+        n, nk = len(pairs), len(keys)
+        rows = np.concatenate([[key_no[(idx.pair_zone[p], f)] for p in pairs],
+                               [nk + host_no[(idx.pair_site[p], f)] for p in pairs]])
+        a = sp.csc_array((np.ones(2 * n), (rows, np.tile(np.arange(n), 2))),
+                         shape=(nk + len(hosts), n))
+        a.sort_indices()
+        d = np.array([idx.demand[k] for k in keys])
+        cap = np.array([units[h] for h in hosts], dtype=float)
+        c = np.array([cost[col_of[id(serve[p])]] for p in pairs])
+        h = quiet_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("time_limit", float(left))
+        h.passModel(n, a.shape[0], a.nnz, int(highspy.MatrixFormat.kColwise),
+                    int(highspy.ObjSense.kMinimize), 0.0, c, np.zeros(n),
+                    np.array([idx.pair_demand[p] for p in pairs], dtype=float),
+                    np.concatenate([d, np.full(len(hosts), -_INF)]),
+                    np.concatenate([d, cap]), a.indptr.astype(np.int32),
+                    a.indices.astype(np.int32), a.data.astype(float),
+                    np.zeros(n, dtype=np.int32))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            continue
+        flow = np.clip(np.asarray(h.getSolution().col_value), 0.0, None)
+        for p, v in zip(pairs, flow.tolist()):
+            serve[p].set_value(min(v, idx.pair_demand[p]), skip_validation=True)
+        solved += 1
+    if not solved:
+        return ""
+    # units to what each host serves, gross to what the units take
+    load = dict.fromkeys(idx.hosts, 0.0)
+    for h, ps in idx.pairs_of_host.items():
+        load[h] = sum(serve[p].value or 0.0 for p in ps)
+    for j in idx.spaces:
+        opts = [o for o in idx.options_of[j] if (m.build[o].value or 0) > 0.5]
+        if not opts:
+            continue
+        o, used = opts[0], 0.0
+        for hh in idx.hosts_of.get(j, []):
+            u = units[hh]
+            if u and load[hh] <= 1e-9:
+                u = 0
+            elif u:
+                u = min(u, max(int(idx.units_lb[hh]), math.ceil(load[hh] - 1e-7)))
+            m.units[hh].set_value(u, skip_validation=True)
+            m.host[hh].set_value(1 if u > 0 else 0, skip_validation=True)
+            used += idx.area_per_unit[hh[1]] * u
+        if used <= 0 and (m.build[o].lb or 0) < 0.5:
+            m.build[o].set_value(0, skip_validation=True)
+            m.gross[o].set_value(0.0, skip_validation=True)
+            continue
+        need = used / (idx.service_share * idx.usable[o])
+        m.gross[o].set_value(min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o]),
+                             skip_validation=True)
+    after = float(pyo.value(m.objective))
+    if not solver.values_feasible() or after >= before - 1e-9 * abs(before):
+        for v, val in zip(solver._columns, saved):
+            v.set_value(val, skip_validation=True)
+        return ""
+    return f"{solved} transportation LPs, objective {before:.6g} -> {after:.6g}"
 
 
 def _with_note(res: SolveResult, note: str) -> SolveResult:

@@ -231,3 +231,23 @@ def test_city_in_files_min_cost_plan_passes_the_verifier(tmp_path):
         assert d["served"] == pytest.approx(d["demand"], rel=1e-6), f
         assert assigned.loc[assigned["function"] == f, "served"].sum() == pytest.approx(
             d["demand"], rel=1e-6)
+
+
+def test_flow_polish_keeps_the_plan_feasible_and_never_worse(min_distance_cases):
+    from siting.decompose import _polish_flows
+
+    improved = 0
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built, "greedy") is None:  # a plan far from the nearest
+            continue
+        before = pyo.value(built.model.objective)
+        note = _polish_flows(built, solver, 10.0)
+        after = pyo.value(built.model.objective)
+        assert solver.values_feasible(), seed
+        assert after <= before + 1e-9 * abs(before), seed
+        assert after >= res.objective - 1e-6 * abs(res.objective), seed
+        improved += bool(note) and after < before
+    assert improved >= 1
