@@ -891,7 +891,8 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
 
     The plan is the held one (``warm_start``) if it satisfies every row, else
     :func:`siting.model.serve_start.serve_all_start`'s; the bound is
-    :mod:`siting.serve_bound`'s, improved for at most a quarter of the time limit. If the
+    :mod:`siting.serve_bound`'s, improved for what is left of a quarter of the time limit
+    (a fifth at least). If the
     plan is within the gap asked of that bound it is the result (HiGHS does not run);
     otherwise HiGHS solves the single model from it with the time left, and the better of
     its bound and the Lagrangian one is reported. Without a checked plan, HiGHS alone."""
@@ -918,7 +919,8 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     view = lagrangian_view(built, solver)
     lower, note = None, f"single model from {how}: {reason}"
     if not isinstance(view, str):
-        share = max(0.25 * options.time_limit_s - (time.perf_counter() - t0), 0.0)
+        share = max(0.25 * options.time_limit_s - (time.perf_counter() - t0),
+                    0.2 * options.time_limit_s)  # HiGHS alone proves nothing at city scale
         target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
         lower = view.improve(upper, initial_multipliers(view, upper), share, target=target)
         note += f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
