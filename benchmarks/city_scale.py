@@ -10,6 +10,13 @@ functions), straight-line walking distances, max coverage under a budget of 1.5 
 of taking everything. ``--density`` is residential compounds per km² (30, a dense Chinese
 city, by default; 80 gives about the variable counts of issue #7's table).
 
+Serve-all objectives (``--objective min_cost|min_distance``): no budget, and a community
+room in each compound the spaces cannot serve in full (:func:`servable_rooms`: at 5,000 x
+1,000, 4,155 rooms; 1,000 spaces cannot hold a city's childcare at 90 slots each), so every
+demand can be served; solved by :func:`siting.decompose.solve_structured` (several
+functions: a constructive plan, a Lagrangian bound, then HiGHS from the plan; the line
+``termination:`` says which and gives the bound).
+
 The pipeline is the product's: build the Pyomo model (communities reaching the same spaces
 merged, unless ``--no-aggregate``), hand it to HiGHS as one matrix, set the greedy start
 (unless ``--no-start``), solve to 0.1 % or the time limit. It prints the hand-over split
