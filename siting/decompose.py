@@ -81,6 +81,11 @@ KNOWN_ROWS = frozenset({"siting_one_channel", "siting_area_if_built", "capacity_
                         "service_demand", "service_capacity"})
 MASTER_ROWS = ("siting_count_exact", "siting_count_max", "siting_budget")
 KNOWN_BLOCKS = frozenset({"service_if_hosted"})
+BIG_MODEL_COLUMNS = 200_000
+BIG_MODEL_SECONDS = 120.0
+"""A serve-all model with several functions and more columns than this is not handed to
+HiGHS when less than ``BIG_MODEL_SECONDS`` are left after its start and bound (see
+:func:`_solve_whole`)."""
 _INF = highspy.kHighsInf
 
 
@@ -894,8 +899,9 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     :mod:`siting.serve_bound`'s, improved for what is left of a quarter of the time limit
     (a fifth at least). If the
     plan is within the gap asked of that bound it is the result (HiGHS does not run);
-    otherwise HiGHS solves the single model from it with the time left, and the better of
-    its bound and the Lagrangian one is reported. Without a checked plan, HiGHS alone."""
+    otherwise HiGHS solves the single model from it with the time left (unless the model is
+    too big for that time: ``BIG_MODEL_COLUMNS``), and the better of its bound and the
+    Lagrangian one is reported. Without a checked plan, HiGHS alone."""
     from siting.model.serve_start import serve_all_start
     from siting.serve_bound import initial_multipliers, lagrangian_view
 
@@ -935,8 +941,19 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                                f"{note})", _version(), 0.0, first_s)
     else:
         note += f"; no Lagrangian bound ({view})"
-    left = max(options.time_limit_s - (time.perf_counter() - t0), 1.0)
-    res = solver.solve(built, options.update(time_limit_s=left), warm_start=True)
+    left = options.time_limit_s - (time.perf_counter() - t0)
+    if len(solver._columns) > BIG_MODEL_COLUMNS and left < BIG_MODEL_SECONDS:
+        # HiGHS would only overrun the limit: at 0.37 M columns neither simplex nor
+        # interior point solved the root LP in 150 s, and at 1.2 M columns a solve given
+        # 30 s stopped after 60 s (its presolve does not watch the clock)
+        solver.store(x)
+        runtime = time.perf_counter() - t0
+        solver.history = [(first_s, upper, math.nan if lower is None else lower)]
+        return SolveResult("time_limit", True, upper, lower, relative_gap(upper, lower),
+                           runtime, f"Time limit (HiGHS not run: {left:.0f} s left for "
+                           f"{len(solver._columns):,} columns; {note})", _version(), 0.0,
+                           first_s)
+    res = solver.solve(built, options.update(time_limit_s=max(left, 1.0)), warm_start=True)
     if res.has_solution and lower is not None and (res.bound is None or lower > res.bound):
         gap = relative_gap(res.objective, lower)
         status = res.status

@@ -251,3 +251,20 @@ def test_flow_polish_keeps_the_plan_feasible_and_never_worse(min_distance_cases)
         assert after >= res.objective - 1e-6 * abs(res.objective), seed
         improved += bool(note) and after < before
     assert improved >= 1
+
+
+def test_big_model_returns_the_plan_and_bound_without_highs(min_cost_cases, monkeypatch):
+    import siting.decompose as dec
+
+    monkeypatch.setattr(dec, "BIG_MODEL_COLUMNS", 0)
+    seed, data, res, _, _ = min_cost_cases[0]
+    built = build_model(data, ModelOptions(objective="min_cost"))
+    solver = Solver()
+    out = solve_structured(built, SolverOptions(time_limit_s=10, mip_rel_gap=0.0),
+                           solver=solver)
+    assert out.has_solution and "HiGHS not run" in out.termination
+    assert out.status == "time_limit"
+    assert out.objective >= res.objective - 1e-6 * abs(res.objective)
+    assert out.bound <= res.objective + 1e-6 * abs(res.objective)
+    assert out.mip_gap == pytest.approx((out.objective - out.bound) / out.objective)
+    assert not built.violations()
