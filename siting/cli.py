@@ -302,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--time-limit", type=float, default=None,
                    help="seconds per whole-model re-solve (default: min(scenario's, 15))")
     e.add_argument("--prove", action="store_true",
-                   help="give the whole-model re-solve up to --time-limit where the local "
-                        "re-solve is not proven (default: 3 s, then its interval)")
+                   help="re-solve the whole model up to --time-limit where the local "
+                        "re-solve is not proven (default: the local plan, with its interval)")
     e.set_defaults(func=cmd_explain)
 
     a = sub.add_parser("alternatives", help="near-optimal plans as different as possible")
