@@ -201,7 +201,10 @@ class Generator:
         self.measure, self.radius = measure, radius_m
         limit = time_limit_s if time_limit_s is not None else min(
             scenario.solver.time_limit_s, TIME_LIMIT_S)
-        self.options = scenario.solver.update(time_limit_s=limit, mip_rel_gap=mip_rel_gap)
+        # the difference objective is of order 1, not in the scenario objective's units
+        self.options = scenario.solver.update(
+            time_limit_s=limit, mip_rel_gap=mip_rel_gap,
+            mip_abs_gap=min(scenario.solver.mip_abs_gap, 1e-6))
         self.plans: list[Plan] = []
         self.names: list[str] = []
         self.info: list[dict] = []
@@ -406,7 +409,8 @@ class Generator:
         bound = res.bound
         if lp_bound is not None:
             bound = lp_bound if bound is None else max(bound, lp_bound)
-        most = None if bound is None else max(0.0, -(bound - TAU * 2.0))
+        # the small terms add at most TAU (capex) + (1 + S) x TAU (primary, min objectives)
+        most = None if bound is None else max(0.0, -(bound - TAU * (2.0 + self.slack)))
         proven = res.status == "optimal"
         if moved < MIN_MOVED or _signature(built) in self.signatures:
             self.why_stopped = (

@@ -905,15 +905,24 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     from siting.model.serve_start import serve_all_start
     from siting.serve_bound import initial_multipliers, lagrangian_view
 
+    if solver.highs is None or solver._model is not built.model:
+        # rows that cannot hold (found when compiling): HiGHS's own path says infeasible
+        res = solver.solve(built, options, warm_start=warm_start)
+        return _with_note(res, f"single model: {reason}")
     started = warm_start and solver.values_feasible()
     how = "the plan held"
+    rejected = ""
     if not started:
         got = serve_all_start(built, improve_s=min(5.0, 0.1 * options.time_limit_s))
         started = got is not None and solver.values_feasible()
         how = f"a constructive plan ({got['method']})" if got is not None else ""
+        if got is not None and not started:
+            x0 = np.array([0.0 if v.value is None else v.value for v in solver._columns])
+            bad = solver.violated(x0)[:1]
+            rejected = f"; constructive start rejected ({bad[0] if bad else 'unset values'})"
     if not started:
         res = solver.solve(built, options, warm_start=warm_start)
-        return _with_note(res, f"single model: {reason}")
+        return _with_note(res, f"single model: {reason}{rejected}")
     first_s = time.perf_counter() - t0
     if options.time_limit_s > 0:
         polished = _polish_flows(built, solver, 0.1 * options.time_limit_s)
@@ -929,10 +938,11 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                     0.2 * options.time_limit_s)  # HiGHS alone proves nothing at city scale
         target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
         lower = view.improve(upper, initial_multipliers(view, upper), share, target=target)
-        note += f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
         if not math.isfinite(lower):
             lower = None
-        elif lower >= target:
+        note += (f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
+                 if lower is not None else "; no finite Lagrangian bound")
+        if lower is not None and lower >= target:
             solver.store(x)
             runtime = time.perf_counter() - t0
             solver.history = [(first_s, upper, lower)]

@@ -174,6 +174,39 @@ def test_solve_structured_with_several_functions_keeps_the_optimum(min_cost_case
         assert "more than one function" in out.termination
 
 
+def test_rows_that_cannot_hold_are_infeasible_not_a_traceback():
+    """An existing facility no community reaches, that min_cost with fill_existing must fill:
+    the single model says infeasible; the structured path must say the same (it raised in
+    the feasibility check of the constructive start on a model HiGHS never received)."""
+    spaces = [{"space_id": "S0", "kind": "community_room", "ownership": "collective",
+               "floor_area_m2": 200.0},
+              {"space_id": "S1", "kind": "office", "ownership": "state",
+               "floor_area_m2": 200.0}]
+    data = tiny_problem(spaces, {"Z0": {"care": 3.0, "meal": 4.0}},
+                        {("Z0", "S0"): 100, ("Z0", "S1"): 200},
+                        {"care": {"area_per_unit_m2": 8.0}, "meal": {"area_per_unit_m2": 3.0}},
+                        existing=[{"facility_id": "E0", "function": "care", "capacity": 5.0}])
+    built = build_model(data, ModelOptions(objective="min_cost", fill_existing=True))
+    single = Solver().solve(built, SolverOptions(time_limit_s=10))
+    out = solve_structured(built, SolverOptions(time_limit_s=10), solver=Solver())
+    assert single.status == out.status == "infeasible", out.termination
+
+
+def test_min_distance_bound_is_valid_and_not_trivial(min_distance_cases):
+    """The relaxation keeps pair costs, the whole min_distance objective: its bound stays
+    below the optimum and is not the trivial 0."""
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        view = lagrangian_view(built, solver)
+        assert not isinstance(view, str), view
+        best = view.improve(res.objective, initial_multipliers(view, res.objective),
+                            time_limit=5, iterations=100)
+        assert best <= res.objective + 1e-6 * abs(res.objective), seed
+        assert best > 0.5 * res.objective, (seed, best, res.objective)
+
+
 def test_city_in_files_min_cost_plan_passes_the_verifier(tmp_path):
     """Three functions served in full through ``siting run``: the plan comes by this path
     and the independent verifier passes it."""
