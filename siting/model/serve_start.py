@@ -49,15 +49,21 @@ __all__ = ["serve_all_start"]
 _EPS = 1e-9
 
 
+TRIES_PER_SECOND = 4000
+"""Tries of the local search per second of ``improve_s`` (measured: 1,000 x 300 converges
+after 2,249 tries in 1.6 s, 5,000 x 1,000 after 7,574 in 6.3 s with the construction)."""
+
+
 def serve_all_start(built: BuiltModel, method: str | None = None,
                     improve_s: float = 5.0) -> dict | None:
     """Set a plan serving all demand on ``built``'s variables; return its summary
     (``spaces``, ``capex``, ``walk``, ``method``, ``closed``: spaces the local search
     closed) or ``None`` (module text).
 
-    ``method``: ``greedy`` (the ``min_cost`` construction, then at most ``improve_s``
-    seconds of :meth:`_Plan.drops`) or ``nearest`` (the ``min_distance`` one); by default
-    the one of the model's objective."""
+    ``method``: ``greedy`` (the ``min_cost`` construction, then :meth:`_Plan.drops` for
+    at most :data:`TRIES_PER_SECOND` x ``improve_s`` tries: a count, not a clock, so the
+    same inputs give the same plan on a busy machine too) or ``nearest`` (the
+    ``min_distance`` one); by default the one of the model's objective."""
     from pyomo.common.gc_manager import PauseGC
 
     with PauseGC():
@@ -86,7 +92,8 @@ def _serve_all_start(built: BuiltModel, method: str | None, improve_s: float) ->
         if max(plan.residual, default=0.0) > 1e-7:
             plan.augment()
         if max(plan.residual, default=0.0) <= 1e-7:
-            closed = plan.drops(improve_s) if method == "greedy" and improve_s > 0 else 0
+            closed = (plan.drops(int(TRIES_PER_SECOND * improve_s))
+                      if method == "greedy" and improve_s > 0 else 0)
             return {**plan.write(), "method": method, "order": order, "closed": closed}
     return None
 
@@ -363,24 +370,22 @@ class _Plan:
         return (idx.fixed_cost[o] + idx.cost_per_m2[o] * self.gross(j, o)
                 + sum(self.fit[k] * self.units[k] for k in self.hosts_of[j]))
 
-    def drops(self, time_limit: float) -> int:
+    def drops(self, max_tries: int) -> int:
         """Local search (``min_cost``): close an open space whose demand the other open
         spaces can take, nearest first, if that lowers the capital cost; spaces dearest
-        per unit served are tried first, in passes until none pays or ``time_limit``
-        seconds. Returns the number closed."""
-        import time
-
-        t0 = time.perf_counter()
+        per unit served are tried first, in passes until none pays or ``max_tries`` tries.
+        Returns the number closed."""
         rows = self.rows()
-        closed, better = 0, True
-        while better and time.perf_counter() - t0 < time_limit:
+        closed, better, tries = 0, True, 0
+        while better and tries < max_tries:
             better = False
             value = {j: sum(self.base[k] * self.served[k] for k in self.hosts_of[j])
                      for j in range(len(self.spaces)) if self.choice[j] is not None}
             for j in sorted(value, key=lambda j: (-self.space_cost(j) / max(value[j], _EPS),
                                                   j)):
-                if time.perf_counter() - t0 >= time_limit:
+                if tries >= max_tries:
                     break
+                tries += 1
                 if self.choice[j] is not None and self.try_drop(j, rows):
                     closed += 1
                     better = True
