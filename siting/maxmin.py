@@ -48,11 +48,13 @@ GUIDE = 1e-3
 """Weight of the total coverage in stage 1 (see the module docstring)."""
 
 
-LP_SHARE = 0.8
-"""Share of a stage's time its LP relaxation may take (5,000 x 1,000: 96 s by interior point)."""
-STAGE1_SHARE = 0.6
-"""Share of ``solver.time_limit_s`` stage 1 may take; stage 2 gets what it leaves (at
-5,000 x 1,000 stage 2 needs its own LP relaxation, about as long as stage 1's)."""
+LP_SHARE = 0.9
+"""Share of a stage's time its LP relaxation may take (5,000 x 1,000: 48 s by interior point
+on a quiet machine, 96 s under load; the MIP's own root had not finished after 300 s)."""
+STAGE1_SHARE = 0.75
+"""Share of ``solver.time_limit_s`` stage 1 may take; stage 2 gets what it leaves. At
+5,000 x 1,000 with three times max coverage's time (95 s), 0.6 left stage 1's LP 2 s short
+of finishing, so the plan was the start with no bound."""
 SUPPORT_TOL = 1e-6
 """An LP value above this opens a space or a function in the LP-guided restriction."""
 
@@ -64,7 +66,7 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
     1. the LP relaxation by interior point with crossover (a vertex): its value bounds the
        stage's optimum. At 5,000 x 1,000 the MIP's own root (dual simplex) had not
        finished after 300 s, interior point took 96 s; at 1,000 x 300 the LP opens 19 of
-       381 spaces;
+       381 (space, channel) options;
     2. a MIP restricted to the spaces and functions the LP opens, or the start opens (so the
        start stays feasible and the restricted plan is never worse), from the start, for up
        to half the time left: at 1,000 x 300 it found in 13 s the plan the whole MIP had
@@ -207,7 +209,7 @@ def solve_lexicographic(built: BuiltModel, options: SolverOptions, warm_start: b
         info["stage2_start"] = {"flows_by_lp": done,
                                 "seconds": round(time.perf_counter() - t_flow, 3)}
         left = options.time_limit_s - (time.perf_counter() - t0)
-    opts2 = options.update(time_limit_s=max(left, options.time_limit_s / 10),  # guided: 40 %
+    opts2 = options.update(time_limit_s=max(left, options.time_limit_s / 10),  # guided: >= 25 %
                            mip_rel_gap=max(options.mip_rel_gap,
                                            built.options.equity_total_gap))
     if guided:
