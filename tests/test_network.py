@@ -117,6 +117,19 @@ def test_river_changes_the_plan(tmp_path):
     pairs = pd.MultiIndex.from_frame(net.assignments[["zone_id", "site_id"]])
     reach = pd.MultiIndex.from_frame(net.data.reach[["zone_id", "site_id"]])
     assert pairs.isin(reach).all()
+    # the verifier recomputes walking distances, and households within walking circles, on
+    # the network with its own code (networkx)
+    import json
+
+    from siting.report import write_plan
+    from siting.verify import verify_plan
+
+    out = write_plan(net, tmp_path / "plan", "zh", make_map=False, report=False)
+    assert verify_plan(out) == []
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    s["households_within_m"]["500"] += 1000.0
+    (out / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+    assert [v.where for v in verify_plan(out)] == ["summary.json households_within_m.500"]
 
 
 OSM = """<?xml version='1.0' encoding='UTF-8'?>

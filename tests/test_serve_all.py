@@ -264,6 +264,11 @@ def test_city_in_files_min_cost_plan_passes_the_verifier(tmp_path):
         assert d["served"] == pytest.approx(d["demand"], rel=1e-6), f
         assert assigned.loc[assigned["function"] == f, "served"].sum() == pytest.approx(
             d["demand"], rel=1e-6)
+    # households within walking circles are recomputed from the distance table too
+    r = next(k for k, x in summary["households_within_m"].items() if x is not None)
+    summary["households_within_m"][r] += 1000.0
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    assert any(f"households_within_m.{r}" in v.where for v in verify_plan(out))
 
 
 def test_flow_polish_keeps_the_plan_feasible_and_never_worse(min_distance_cases):

@@ -305,9 +305,58 @@ def _objective(ctx: PlanContext) -> list[Violation]:
     return v
 
 
+def _nearest_by_table(ctx: PlanContext, ids: list[str]) -> np.ndarray:
+    """Per zone, the distance table's shortest entry to any of ``ids`` (inf: none)."""
+    t = pd.read_csv(ctx.scen.distance.table, encoding="utf-8-sig",
+                    dtype={"from_id": str, "to_id": str})
+    t = t[t["to_id"].isin(set(ids))]
+    near = t.groupby("from_id")["metres"].min()
+    return near.reindex([str(z) for z in ctx.zones.index]).fillna(np.inf).to_numpy(float)
+
+
+def _nearest_by_network(ctx: PlanContext, ids: list[str]) -> np.ndarray:
+    """Per zone, the walking distance on the network to the nearest of ``ids`` (networkx,
+    one Dijkstra from a source joined to every site's snapped node by its snapping
+    distance; zones and sites snapped by brute force, as :mod:`siting.verify.service`)."""
+    import networkx as nx
+    from pyproj import CRS, Transformer
+
+    from siting.network import read_network
+    from siting.verify.service import scen_crs
+
+    crs = CRS.from_user_input(scen_crs(ctx.zones))
+    nodes, ei, ej, ew = read_network(ctx.scen.distance.network, crs)
+    g = nx.Graph()
+    for i, j, w in zip(ei.tolist(), ej.tolist(), ew.tolist()):
+        if not g.has_edge(i, j) or g[i][j]["w"] > w:
+            g.add_edge(i, j, w=w)
+    tr = Transformer.from_crs(4326, crs, always_xy=True)
+    loc = pd.concat([ctx.spaces[["lon", "lat"]], ctx.existing[["lon", "lat"]].astype(float)])
+
+    def snap(lon, lat):
+        x, y = tr.transform(lon, lat)
+        d = np.hypot(nodes[:, 0] - x, nodes[:, 1] - y)
+        k = int(np.argmin(d))
+        return k, float(d[k])
+
+    src = "sites"
+    g.add_node(src)
+    for s in ids:
+        k, d = snap(float(loc.at[s, "lon"]), float(loc.at[s, "lat"]))
+        if not g.has_edge(src, k) or g[src][k]["w"] > d:
+            g.add_edge(src, k, w=d)
+    lengths = nx.single_source_dijkstra_path_length(g, src, weight="w")
+    out = []
+    for z in ctx.zones.index:
+        k, d = snap(float(ctx.zones.at[z, "lon"]), float(ctx.zones.at[z, "lat"]))
+        out.append(lengths[k] + d if k in lengths else np.inf)
+    return np.array(out, dtype=float)
+
+
 def _walking_circles(ctx: PlanContext) -> list[Violation]:
-    """Households within 300/500/1000 m of any chosen or existing site (straight distance
-    only: the other methods would need every pair, not only those assigned)."""
+    """Households within 300/500/1000 m of any chosen or existing site, recomputed by the
+    scenario's distance method (geodesic x detour factor, the user's table, or networkx on
+    the street network)."""
     s = ctx.summary
     rep = s.get("households_within_m")
     v = []
@@ -316,7 +365,7 @@ def _walking_circles(ctx: PlanContext) -> list[Violation]:
         v.append(Violation("reported", "summary.json households_total",
                            f"reports {s['households_total']!r}, the zones file sums to "
                            f"{float(hh.sum())!r}"))
-    if not isinstance(rep, dict) or ctx.scen.distance.method != "straight":
+    if not isinstance(rep, dict):
         return v
     from pyproj import Geod
 
@@ -326,12 +375,19 @@ def _walking_circles(ctx: PlanContext) -> list[Violation]:
     if loc.empty:
         return v
     z = ctx.zones
-    zl = np.repeat(z["lon"].to_numpy(float), len(loc))
-    za = np.repeat(z["lat"].to_numpy(float), len(loc))
-    _, _, d = Geod(ellps="WGS84").inv(zl, za, np.tile(loc["lon"].to_numpy(float), len(z)),
-                                      np.tile(loc["lat"].to_numpy(float), len(z)))
-    nearest = (np.asarray(d) * ctx.scen.distance.detour_factor).reshape(len(z), len(loc)) \
-        .min(axis=1)
+    method = ctx.scen.distance.method
+    if method == "table":
+        nearest = _nearest_by_table(ctx, [str(x) for x in loc.index])
+    elif method == "network":
+        nearest = _nearest_by_network(ctx, [str(x) for x in loc.index])
+    else:
+        zl = np.repeat(z["lon"].to_numpy(float), len(loc))
+        za = np.repeat(z["lat"].to_numpy(float), len(loc))
+        _, _, d = Geod(ellps="WGS84").inv(zl, za,
+                                          np.tile(loc["lon"].to_numpy(float), len(z)),
+                                          np.tile(loc["lat"].to_numpy(float), len(z)))
+        nearest = (np.asarray(d) * ctx.scen.distance.detour_factor).reshape(
+            len(z), len(loc)).min(axis=1)
     horizon = float(ctx.fn["walking_limit_m"].max())
     for r in WALKING_CIRCLES_M:
         got = rep.get(str(r))
