@@ -319,26 +319,11 @@ def _nearest_by_network(ctx: PlanContext, ids: list[str]) -> np.ndarray:
     one Dijkstra from a source joined to every site's snapped node by its snapping
     distance; zones and sites snapped by brute force, as :mod:`siting.verify.service`)."""
     import networkx as nx
-    from pyproj import CRS, Transformer
 
-    from siting.network import read_network
-    from siting.verify.service import scen_crs
+    from siting.verify.service import network_graph
 
-    crs = CRS.from_user_input(scen_crs(ctx.zones))
-    nodes, ei, ej, ew = read_network(ctx.scen.distance.network, crs)
-    g = nx.Graph()
-    for i, j, w in zip(ei.tolist(), ej.tolist(), ew.tolist()):
-        if not g.has_edge(i, j) or g[i][j]["w"] > w:
-            g.add_edge(i, j, w=w)
-    tr = Transformer.from_crs(4326, crs, always_xy=True)
+    g, snap = network_graph(ctx)
     loc = pd.concat([ctx.spaces[["lon", "lat"]], ctx.existing[["lon", "lat"]].astype(float)])
-
-    def snap(lon, lat):
-        x, y = tr.transform(lon, lat)
-        d = np.hypot(nodes[:, 0] - x, nodes[:, 1] - y)
-        k = int(np.argmin(d))
-        return k, float(d[k])
-
     src = "sites"
     g.add_node(src)
     for s in ids:

@@ -158,23 +158,21 @@ def _demand(ctx: PlanContext) -> list[Violation]:
     return v
 
 
-def _network_distances(ctx: PlanContext, a: pd.DataFrame) -> np.ndarray:
-    """Walking distance of each assignment recomputed with networkx shortest paths (the model
-    uses scipy's Dijkstra), snapping by brute force to the nearest node."""
+def network_graph(ctx: PlanContext):
+    """The walking network as a networkx graph (shortest parallel edge kept) and a function
+    snapping (lon, lat) by brute force to the nearest node: ``(node, metres)``."""
     import networkx as nx
     from pyproj import CRS, Transformer
 
     from siting.network import read_network
 
-    zones, spaces, existing = ctx.zones, ctx.spaces, ctx.existing
-    crs = CRS.from_user_input(scen_crs(zones))
+    crs = CRS.from_user_input(scen_crs(ctx.zones))
     nodes, ei, ej, ew = read_network(ctx.scen.distance.network, crs)
     g = nx.Graph()
     for i, j, w in zip(ei.tolist(), ej.tolist(), ew.tolist()):
         if not g.has_edge(i, j) or g[i][j]["w"] > w:
             g.add_edge(i, j, w=w)
     tr = Transformer.from_crs(4326, crs, always_xy=True)
-    loc = pd.concat([spaces[["lon", "lat"]], existing[["lon", "lat"]].astype(float)])
 
     def snap(lon, lat):
         x, y = tr.transform(lon, lat)
@@ -182,6 +180,17 @@ def _network_distances(ctx: PlanContext, a: pd.DataFrame) -> np.ndarray:
         k = int(np.argmin(d))
         return k, float(d[k])
 
+    return g, snap
+
+
+def _network_distances(ctx: PlanContext, a: pd.DataFrame) -> np.ndarray:
+    """Walking distance of each assignment recomputed with networkx shortest paths (the model
+    uses scipy's Dijkstra), snapping by brute force to the nearest node."""
+    import networkx as nx
+
+    zones, spaces, existing = ctx.zones, ctx.spaces, ctx.existing
+    g, snap = network_graph(ctx)
+    loc = pd.concat([spaces[["lon", "lat"]], existing[["lon", "lat"]].astype(float)])
     out = np.full(len(a), np.inf)
     by_site: dict[str, dict] = {}
     for n, (z, s) in enumerate(zip(a["zone_id"], a["site_id"])):
