@@ -159,22 +159,31 @@ def space_choices(data: ProblemData) -> list[tuple[str, list[tuple[str | None, t
     out = []
     for sid in data.spaces.index:
         ch: list = [(None, (0,) * len(funcs), 0.0)]
-        for (s, c), o in data.options.iterrows():
-            if s != sid:
+        for c, o, units, used in _unit_mixes(data, sid):
+            gross = used / o["usable_factor"]
+            if gross > o["max_gross_m2"] + 1e-9:
                 continue
-            for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
-                                             for f in funcs]):
-                if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
-                    continue
-                used = sum(u * fn.at[f, "area_per_unit_m2"] for u, f in zip(units, funcs))
-                gross = used / o["usable_factor"]
-                if gross > o["max_gross_m2"] + 1e-9:
-                    continue
-                capex = o["fixed_cost"] + o["cost_per_m2"] * gross + sum(
-                    u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
-                ch.append((c, units, capex))
+            capex = o["fixed_cost"] + o["cost_per_m2"] * gross + sum(
+                u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
+            ch.append((c, units, capex))
         out.append((sid, ch))
     return out
+
+
+def _unit_mixes(data: ProblemData, sid: str):
+    """Every (channel, option row, units per function, area they use) of space ``sid``:
+    each function at 0 or between its min and max units."""
+    fn = data.functions
+    funcs = list(fn.index)
+    for (s, c), o in data.options.iterrows():
+        if s != sid:
+            continue
+        for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
+                                         for f in funcs]):
+            if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
+                continue
+            yield c, o, units, sum(u * fn.at[f, "area_per_unit_m2"]
+                                   for u, f in zip(units, funcs))
 
 
 def n_combinations(data: ProblemData) -> int:
@@ -261,28 +270,21 @@ def money_choices(data: ProblemData, min_projects: tuple[float, ...] = ()
     out = []
     for sid in data.spaces.index:
         ch: list = [None]
-        for (s, c), o in data.options.iterrows():
-            if s != sid:
-                continue
-            for units in itertools.product(*[range(0, int(fn.at[f, "max_units"]) + 1)
-                                             for f in funcs]):
-                if any(0 < u < fn.at[f, "min_units"] for u, f in zip(units, funcs)):
+        for c, o, units, used in _unit_mixes(data, sid):
+            fit = sum(u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
+            g0 = used / o["usable_factor"]
+            grosses = {g0}
+            for mp in min_projects:
+                g = (mp - fit - o["fixed_cost"]) / o["cost_per_m2"]
+                if g > g0:
+                    grosses.add(g)
+            for g in sorted(grosses):
+                if g > o["max_gross_m2"] + 1e-9:
                     continue
-                used = sum(u * fn.at[f, "area_per_unit_m2"] for u, f in zip(units, funcs))
-                fit = sum(u * fn.at[f, "fitout_cost_per_unit"] for u, f in zip(units, funcs))
-                g0 = used / o["usable_factor"]
-                grosses = {g0}
-                for mp in min_projects:
-                    g = (mp - fit - o["fixed_cost"]) / o["cost_per_m2"]
-                    if g > g0:
-                        grosses.add(g)
-                for g in sorted(grosses):
-                    if g > o["max_gross_m2"] + 1e-9:
-                        continue
-                    capex = o["fixed_cost"] + o["cost_per_m2"] * g + fit
-                    ch.append({"space": sid, "channel": c, "units": dict(zip(funcs, units)),
-                               "gross": g, "capex": capex, "usable": o["usable_factor"],
-                               "cost_per_m2": o["cost_per_m2"]})
+                capex = o["fixed_cost"] + o["cost_per_m2"] * g + fit
+                ch.append({"space": sid, "channel": c, "units": dict(zip(funcs, units)),
+                           "gross": g, "capex": capex, "usable": o["usable_factor"],
+                           "cost_per_m2": o["cost_per_m2"]})
         out.append((sid, ch))
     return out
 
