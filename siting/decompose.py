@@ -981,11 +981,10 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
     its minimum; a host serving nobody closes, a space hosting nothing too) and gross area to
     what the units take. Kept only if the plan then satisfies every row and costs less;
     returns what was done ("" if nothing)."""
-    import pyomo.environ as pyo
 
     m, idx = built.model, built.index
     saved = [v.value for v in solver._columns]
-    before = float(pyo.value(m.objective))
+    before = _held_objective(solver)
     col_of, cost = solver._col_of, solver._cost
     serve = list(m.serve.values())
     units = {h: int(round(m.units[h].value or 0)) for h in idx.hosts}
@@ -1054,12 +1053,21 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
         need = used / (idx.service_share * idx.usable[o])
         m.gross[o].set_value(min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o]),
                              skip_validation=True)
-    after = float(pyo.value(m.objective))
+    after = _held_objective(solver)
     if not solver.values_feasible() or after >= before - 1e-9 * abs(before):
         for v, val in zip(solver._columns, saved):
             v.set_value(val, skip_validation=True)
         return ""
     return f"{solved} transportation LPs, objective {before:.6g} -> {after:.6g}"
+
+
+def _held_objective(solver: Solver) -> float:
+    """The objective of the variables' current values by the compiled cost vector (integers
+    rounded): the same number as Pyomo's ``value(m.objective)``, which walks the expression
+    tree (at 1,000 x 300 x 3, 8 s per evaluation, so the re-optimisation given 1 s took 20 s)."""
+    x = np.array([0.0 if v.value is None else v.value for v in solver._columns], dtype=float)
+    x[solver._integer] = np.round(x[solver._integer])
+    return float(solver._cost @ x + solver._offset)
 
 
 def _with_note(res: SolveResult, note: str) -> SolveResult:
