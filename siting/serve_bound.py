@@ -48,6 +48,15 @@ log = logging.getLogger(__name__)
 
 __all__ = ["LagrangianBound", "lagrangian_view"]
 
+STEP = 0.1
+PATIENCE = 10
+"""Subgradient schedule: the first Polyak step's factor, and the steps without a better
+bound before it is halved. Measured on ``benchmarks/city_scale.py``'s 5,000 x 1,000 x 3
+``min_cost`` (a plan 1.23827e10, 0.8 s a step): factor 1.0 halved after 20 stalls stayed at
+1.2209e10 (gap 1.40 %) from step 20 to step 71; 1.0 / 5: 1.2221e10 after 43 steps;
+0.2 / 5: 1.2233e10 after 41; 0.05 / 5: 1.2239e10 after 72; 0.1 / 10: 1.2244e10 after 74
+(gap 1.12 %), still rising."""
+
 
 @dataclass
 class LagrangianBound:
@@ -75,8 +84,10 @@ class LagrangianBound:
         """:math:`L(\\lambda)` and the demand served in the relaxation's optimum per row."""
         n = len(self.pair_row)
         kappa = (lam[self.pair_row] - self.fit - self.pair_cost) / self.area
-        # space order: by space, then decreasing value per m²
-        order = np.lexsort((-kappa, self.pair_space))
+        # space order: by space, then decreasing value per m² (two argsorts, the second
+        # stable on integers: 0.52 s -> 0.15 s at 1.1 M pairs, against one lexsort)
+        order = np.argsort(-kappa)
+        order = order[np.argsort(self.pair_space[order], kind="stable")]
         # per host, in that order: the units up to U (a prefix, as kappa decreases)
         host_o = self.pair_host[order]
         by_host = order[np.argsort(host_o, kind="stable")]
@@ -142,12 +153,13 @@ class LagrangianBound:
 
     def improve(self, upper: float, lam: np.ndarray, time_limit: float,
                 iterations: int = 300, target: float | None = None) -> float:
-        """Subgradient steps from ``lam`` towards ``upper`` (the value of a known plan);
-        stops at ``time_limit`` seconds (after three steps at least), after
+        """Subgradient steps from ``lam`` towards ``upper`` (the value of a known plan):
+        Polyak steps scaled by :data:`STEP` (halved after :data:`PATIENCE` steps without a
+        better bound); stops at ``time_limit`` seconds (after three steps at least), after
         ``iterations``, or when the bound reaches
         ``target``. Returns the best bound (also kept in ``best`` with its ``lam``)."""
         t0 = time.perf_counter()
-        step, stall = 1.0, 0
+        step, stall = STEP, 0
         # steps in value per m² (kappa): the subgradient in lambda scaled by each row's
         # area per unit (on 200 x 60 cities, 300 steps: gap 2.10 % unscaled, 1.94 %)
         a = np.zeros(len(self.demand))
@@ -161,7 +173,7 @@ class LagrangianBound:
                 self.best, self.lam, stall = val, lam.copy(), 0
             else:
                 stall += 1
-                if stall >= 20:
+                if stall >= PATIENCE:
                     step, stall = step / 2, 0
             if target is not None and self.best >= target:
                 break
