@@ -993,7 +993,6 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
     its minimum; a host serving nobody closes, a space hosting nothing too) and gross area to
     what the units take. Kept only if the plan then satisfies every row and costs less;
     returns what was done ("" if nothing)."""
-
     m, idx = built.model, built.index
     saved = [v.value for v in solver._columns]
     before = _held_objective(solver)

@@ -52,10 +52,10 @@ STEP = 0.1
 PATIENCE = 10
 """Subgradient schedule: the first Polyak step's factor, and the steps without a better
 bound before it is halved. Measured on ``benchmarks/city_scale.py``'s 5,000 x 1,000 x 3
-``min_cost`` (a plan 1.23827e10, 0.8 s a step): factor 1.0 halved after 20 stalls stayed at
-1.2209e10 (gap 1.40 %) from step 20 to step 71; 1.0 / 5: 1.2221e10 after 43 steps;
-0.2 / 5: 1.2233e10 after 41; 0.05 / 5: 1.2239e10 after 72; 0.1 / 10: 1.2244e10 after 74
-(gap 1.12 %), still rising."""
+``min_cost`` (a plan 1.23827e10, about 1 s a step with the lexsort then used): factor 1.0
+halved after 20 stalls stayed at 1.2209e10 (gap 1.40 %) from step 20 to step 71; 1.0 / 5:
+1.2221e10 after 43 steps; 0.2 / 5: 1.2233e10 after 41; 0.05 / 5: 1.2239e10 after 72;
+0.1 / 10: 1.2244e10 after 74 (gap 1.12 %), still rising."""
 
 
 @dataclass
@@ -85,7 +85,8 @@ class LagrangianBound:
         n = len(self.pair_row)
         kappa = (lam[self.pair_row] - self.fit - self.pair_cost) / self.area
         # space order: by space, then decreasing value per m² (two argsorts, the second
-        # stable on integers: 0.52 s -> 0.15 s at 1.1 M pairs, against one lexsort)
+        # stable on integers, for one lexsort: a step at 1.1 M pairs 0.93-1.0 s -> 0.65-0.70
+        # s side by side on a busy machine, the same value and subgradient)
         order = np.argsort(-kappa)
         order = order[np.argsort(self.pair_space[order], kind="stable")]
         # per host, in that order: the units up to U (a prefix, as kappa decreases)
