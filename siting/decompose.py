@@ -937,16 +937,8 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     view = lagrangian_view(built, solver)
     lower, note = None, f"single model from {how}: {reason}"
     if not isinstance(view, str):
-        elapsed = time.perf_counter() - t0
-        share = max(0.25 * options.time_limit_s - elapsed,
-                    0.2 * options.time_limit_s)  # HiGHS alone proves nothing at city scale
-        after = options.time_limit_s - elapsed - share
-        if len(solver._columns) > BIG_MODEL_COLUMNS and after < BIG_MODEL_SECONDS:
-            # HiGHS will not run (below): the bound takes what is left but a reserve for
-            # storing the plan (5,000 x 1,000 x 3 min_cost, 60 s: 12 s gave a 1.38 % gap
-            # and left 17 s unused)
-            share = max(share, options.time_limit_s - elapsed
-                        - max(BIG_MODEL_RESERVE, 0.05 * options.time_limit_s))
+        share = _bound_share(time.perf_counter() - t0, options.time_limit_s,
+                             len(solver._columns))
         target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
         lower = view.improve(upper, initial_multipliers(view, upper), share, target=target,
                              iterations=100_000)  # the clock decides
@@ -984,6 +976,18 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         res = replace(res, bound=lower, mip_gap=gap, status=status)
     return replace(_with_note(res, note), runtime_s=time.perf_counter() - t0,
                    first_plan_s=first_s)
+
+
+def _bound_share(elapsed: float, limit: float, n_columns: int) -> float:
+    """Seconds for the Lagrangian bound of :func:`_solve_whole`: what is left of a quarter of
+    ``limit``, a fifth at least (HiGHS alone proves nothing at city scale); if HiGHS will not
+    run after it (over ``BIG_MODEL_COLUMNS`` with under ``BIG_MODEL_SECONDS`` left), all that
+    is left but a reserve for storing the plan (5,000 x 1,000 x 3 ``min_cost`` at 60 s: 12 s
+    gave a 1.38 % gap and left 17 s unused)."""
+    share = max(0.25 * limit - elapsed, 0.2 * limit)
+    if n_columns > BIG_MODEL_COLUMNS and limit - elapsed - share < BIG_MODEL_SECONDS:
+        share = max(share, limit - elapsed - max(BIG_MODEL_RESERVE, 0.05 * limit))
+    return share
 
 
 def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
@@ -1076,7 +1080,7 @@ def _held_objective(solver: Solver) -> float:
     """The objective of the variables' current values by the compiled cost vector (integers
     rounded): the same number as Pyomo's ``value(m.objective)``, which walks the expression
     tree (at 1,000 x 300 x 3, 8 s per evaluation, so the re-optimisation given 1 s took 20 s)."""
-    x = np.array([0.0 if v.value is None else v.value for v in solver._columns], dtype=float)
+    x = solver.held_values()
     x[solver._integer] = np.round(x[solver._integer])
     return float(solver._cost @ x + solver._offset)
 

@@ -293,6 +293,18 @@ def test_flow_polish_keeps_the_plan_feasible_and_never_worse(min_distance_cases)
     assert improved >= 1
 
 
+def test_bound_takes_the_time_left_when_highs_will_not_run():
+    from siting.decompose import BIG_MODEL_COLUMNS, _bound_share
+
+    # a small model: a quarter of the limit less what is spent, a fifth at least
+    assert _bound_share(5.0, 60.0, 1_000) == pytest.approx(12.0)
+    assert _bound_share(1.0, 60.0, 1_000) == pytest.approx(14.0)
+    # a big one HiGHS will not get after the bound: all but the reserve (5 % of 60 s)
+    assert _bound_share(20.0, 60.0, BIG_MODEL_COLUMNS + 1) == pytest.approx(37.0)
+    # a big one with time for HiGHS afterwards keeps the usual share
+    assert _bound_share(20.0, 600.0, BIG_MODEL_COLUMNS + 1) == pytest.approx(130.0)
+
+
 def test_big_model_returns_the_plan_and_bound_without_highs(min_cost_cases, monkeypatch):
     import siting.decompose as dec
 
