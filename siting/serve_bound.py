@@ -76,12 +76,19 @@ class LagrangianBound:
     opt_fixed: np.ndarray
     n_spaces: int
     offset: float
+    pair_col: np.ndarray | None = None  # held column of each pair's flow
     best: float = -math.inf
     lam: np.ndarray | None = None
     iterations: int = 0
 
     def value(self, lam: np.ndarray) -> tuple[float, np.ndarray]:
         """:math:`L(\\lambda)` and the demand served in the relaxation's optimum per row."""
+        val, served, _ = self.solve_spaces(lam)
+        return val, served
+
+    def solve_spaces(self, lam: np.ndarray) -> tuple[float, np.ndarray, float]:
+        """:meth:`value`, and the cost (fixed, area at :math:`\\theta`, fit-out) of the
+        options the relaxation's optimum takes."""
         n = len(self.pair_row)
         kappa = (lam[self.pair_row] - self.fit - self.pair_cost) / self.area
         # space order: by space, then decreasing value per m² (two argsorts, the second
@@ -133,11 +140,15 @@ class LagrangianBound:
         keep = np.ones(len(sp), dtype=bool)
         keep[1:] = sp[1:] != sp[:-1]
         chosen[sp[keep]] = o_sorted[keep]
+        self.last_open = chosen >= 0  # the spaces the relaxation's optimum takes
         sel = chosen[self.opt_space[opt]] == opt
         served_units = np.where(sel, take / self.area[order][pos], 0.0)
         served = np.bincount(self.pair_row[order][pos], served_units,
                              minlength=len(self.demand))
-        return val + self.offset, served
+        spend = float(np.where(sel, take * self.opt_theta[opt], 0.0).sum()
+                      + self.opt_fixed[chosen[chosen >= 0]].sum()
+                      + (served_units * self.fit[order][pos]).sum())
+        return val + self.offset, served, spend
 
     @property
     def _expanded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -189,16 +200,26 @@ class LagrangianBound:
 def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
     """The relaxation of ``built`` (held by ``solver``, for the compiled costs), or the
     reason it does not apply."""
-    opts, idx, m = built.options, built.index, built.model
+    opts = built.options
     if opts.objective not in SERVE_ALL_OBJECTIVES or solver._sense < 0:
         return f"objective {opts.objective}"
+    return space_view(built, solver, solver._cost, float(solver._offset))
+
+
+def space_view(built: BuiltModel, solver, cost: np.ndarray, offset: float
+               ) -> LagrangianBound | str:
+    """The relaxation's arrays with ``cost`` (one entry per held column) as the cost of
+    opening, area, units and flows, or the reason the structure does not apply: the
+    objective's costs for :func:`lagrangian_view`, the budget row's for
+    :mod:`siting.maxmin_bound`."""
+    idx, m = built.index, built.model
     if idx.shared:
         return "floor area shared between functions (standards)"
     if idx.existing_capacity or idx.pairs_of_existing:
         return "existing facilities"
     if built.phasing.enabled:
         return "phasing"
-    col_of, cost = solver._col_of, solver._cost
+    col_of = solver._col_of
     lo, hi = solver._col_bounds
 
     def col(v) -> int:
@@ -253,10 +274,11 @@ def lagrangian_view(built: BuiltModel, solver) -> LagrangianBound | str:
     return LagrangianBound(
         demand=demand, pair_row=pair_row, pair_space=pair_space, pair_host=ph,
         host_cap=host_cap, area=area, fit=fit_h[ph], pair_cost=cost[serve_col[keep]],
+        pair_col=serve_col[keep],
         opt_space=np.array([space_no[o[0]] for o in options])[sel],
         opt_theta=(gcost / (usable * share))[sel], opt_area=(share * usable * gmax)[sel],
         opt_fixed=np.where(build_col >= 0, cost[np.maximum(build_col, 0)], 0.0)[sel],
-        n_spaces=len(spaces), offset=float(solver._offset))
+        n_spaces=len(spaces), offset=offset)
 
 
 def initial_multipliers(view: LagrangianBound, upper: float) -> np.ndarray:

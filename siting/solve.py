@@ -454,6 +454,29 @@ class Solver:
         self.set_values(x)
         return True
 
+    def relax_with_fixed(self, built: BuiltModel, fixed: list, time_limit_s: float
+                         ) -> np.ndarray | None:
+        """The column values of the held model's LP relaxation with the columns of the
+        variables ``fixed`` held at their current values (rounded if integer) — a partial
+        completion, e.g. of unit counts with the spaces fixed (:mod:`siting.maxmin`);
+        ``None`` if not solved to optimality in the limit or a value is unset."""
+        self.prepare(built)
+        if self._model is None:
+            return None
+        lp = self.highs.getLp()
+        lo, hi = np.array(lp.col_lower_, dtype=float), np.array(lp.col_upper_, dtype=float)
+        for v in fixed:
+            k = self._col_of.get(id(v))
+            if k is None:
+                continue
+            if v.value is None:
+                return None
+            val = round(v.value) if self._integer[k] else float(v.value)
+            lo[k] = hi[k] = min(max(val, lo[k]), hi[k])
+        lp.col_lower_, lp.col_upper_ = lo.tolist(), hi.tolist()
+        got = _solve_lp(lp, time_limit_s, "choose")
+        return None if got is None else got[1]
+
     def relax(self, built: BuiltModel, time_limit_s: float, method: str = "ipm"
               ) -> tuple[float, np.ndarray] | None:
         """The held model's LP relaxation (brought up to date first), solved by ``method``
