@@ -67,7 +67,9 @@ def max_min_solve(data, opts, level: str, time_limit: float, start: str = "water
     first = (None if res.first_plan_s is None
              else build_s + handover_s + greedy_s + res.first_plan_s)
     g = info["stage1"].get("lp_guided") or {}
-    rest = g.get("restricted") or {}
+    steps = [r for r in g.get("restricted") or [] if r.get("objective") is not None]
+    rest = ({"seconds": sum(r["seconds"] for r in g["restricted"]),
+             "objective": max(r["objective"] for r in steps)} if steps else {})
     rgap = (None if rest.get("objective") is None or g.get("lp_bound") is None
             else (g["lp_bound"] - rest["objective"]) / max(abs(rest["objective"]), 1e-12))
     return {"lp_s": g.get("lp_s"), "bound_s": g.get("bound_s"),

@@ -8,13 +8,14 @@ here takes a fraction of a second per step, so a bound exists long before the LP
 :math:`a\,z + \sum_p \nu^0_p x_p - \text{(tie-break, penalties)}` subject to
 :math:`z \le c_u = \sum_{p\in u} e_p x_p` for every unit u (``equity_min_rows``), the demand
 rows :math:`\sum_j x_{ijf} \le d_{if}`, the budget :math:`C \le B` and the space rows. Move the
-unit rows into the objective with :math:`\lambda_u \ge 0`, :math:`\sum_u\lambda_u = a` (so z
-drops out), the demand rows with :math:`\mu_{if} \ge 0` and the budget with
+unit rows into the objective with :math:`\lambda_u \ge 0` and the hold row :math:`z \ge h`
+of stage 2 with :math:`\rho = \sum_u\lambda_u - a \ge 0` (so z drops out, and
+:math:`-\rho h` joins the bound), the demand rows with :math:`\mu_{if} \ge 0` and the budget with
 :math:`\beta > 0`; drop every other row outside a space, the tie-break and the penalties
 (terms :math:`\le 0`), make units continuous and drop minimum sizes — each only enlarges the
 feasible set or the objective, so for every such :math:`(\lambda, \mu, \beta)`
 
-.. math:: U(\lambda,\mu,\beta) = \beta B + \sum_{if}\mu_{if} d_{if}
+.. math:: U(\lambda,\mu,\beta) = \beta B + \sum_{if}\mu_{if} d_{if} - \rho h
           + \sum_j \max\Big(0, \max_o \big[\textstyle\sum_p (\nu_p - \mu_{if}
           - \beta c^{fit}_f)\,x_p - \beta(c_o g_o + F_o)\big]\Big),
           \qquad \nu_p = \nu^0_p + \lambda_{u(p)} e_p
@@ -25,10 +26,11 @@ costs and :math:`(\nu_p-\mu)/\beta` as the value of a unit), solved exactly on a
 :math:`U` is convex in :math:`(\lambda,\mu,\beta)`; it is lowered by projected subgradient
 steps (Polyak steps towards the start's value, in coordinates scaled by each multiplier's
 natural size, halved after :data:`PATIENCE` steps without progress), with a line search on
-:math:`\beta` first. The subgradients are :math:`c_u(x^*)` for :math:`\lambda` (projected
-on the simplex), :math:`d - \mathrm{served}(x^*)` for :math:`\mu` and :math:`B - C(x^*)` for
-:math:`\beta`. The spaces the relaxation opens guide the MIP (:func:`siting.maxmin.solve_guided`)
-as the LP's support does.
+:math:`\beta` first. The subgradients are :math:`c_u(x^*) - h` for :math:`\lambda`
+(projected on :math:`\{\lambda \ge 0, \sum\lambda \ge a\}`),
+:math:`d - \mathrm{served}(x^*)` for :math:`\mu` and :math:`B - C(x^*)` for :math:`\beta`.
+The spaces the relaxation takes often near its best bound are the candidates of the kernel
+search in :func:`siting.maxmin.solve_guided`.
 
 Applies where the serve-all bound's structure does (no shared floor area, no existing
 facilities, no phasing), with the objective's only positive terms on flows and z and every
@@ -43,6 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from siting.model import BuiltModel
@@ -80,6 +83,7 @@ class MaxMinBound:
     e_row: np.ndarray  # coefficient of each demand row's flows in its unit's row
     n_units: int
     a: float  # objective coefficient of z
+    hold: float  # the held minimum h of z >= h (stage 2 of siting.maxmin; 0 in stage 1)
     budget: float
     offset: float  # the objective's constant
     best: float = math.inf
@@ -100,7 +104,8 @@ class MaxMinBound:
         # kappa = ((nu - mu)/beta - fit)/area: lam' = -mu/beta, pair cost -nu/beta
         sv.pair_cost = -nu / beta  # this bound's own copy of the arrays
         val, served, spend = sv.solve_spaces(-mu / beta)
-        bound = beta * (self.budget - val) + self.offset
+        bound = (beta * (self.budget - val) + self.offset
+                 - (float(lam.sum()) - self.a) * self.hold)
         return bound, served, spend, sv.last_open
 
     def improve(self, lower: float, time_limit: float, target: float | None = None
@@ -125,8 +130,9 @@ class MaxMinBound:
         # natural sizes: the value of a unit of each row, z's weight per unit, beta itself
         nu_row = np.zeros(n_rows)
         np.maximum.at(nu_row, sv.pair_row, self.nu0)
-        s_mu = nu_row + self.e_row * self.a / max(self.n_units, 1)
-        s_lam = LAM_SCALE * self.a / max(self.n_units, 1)
+        per_unit = max(self.a, 1.0) / max(self.n_units, 1)  # the objective is in [0, 1]
+        s_mu = nu_row + self.e_row * per_unit
+        s_lam = LAM_SCALE * per_unit
         step, stall, restart = STEP, 0, STEP
         while True:
             if self.iterations and time.perf_counter() - t0 > time_limit:
@@ -158,7 +164,7 @@ class MaxMinBound:
             g_beta = self.budget - spend
             cov = np.bincount(self.unit_of_row[self.unit_of_row >= 0],
                               (served * self.e_row)[self.unit_of_row >= 0],
-                              minlength=self.n_units)
+                              minlength=self.n_units) - self.hold
             g_mu = np.where((mu <= 0) & (g_mu > 0), 0.0, g_mu)  # projected: mu >= 0
             norm = (float((s_mu * g_mu) @ (s_mu * g_mu)) + (beta * g_beta) ** 2
                     + s_lam ** 2 * float(cov @ cov))
@@ -167,7 +173,7 @@ class MaxMinBound:
             t = step * max(ub - lower, 1e-9 * abs(ub)) / norm
             mu = np.maximum(mu - t * s_mu ** 2 * g_mu, 0.0)
             beta = max(beta * math.exp(-t * beta * g_beta), 1e-300)  # stays positive
-            lam = _project_simplex(lam - t * s_lam ** 2 * cov, self.a)
+            lam = _project_at_least(lam - t * s_lam ** 2 * cov, self.a)
         return self.best
 
     def _line_search(self, lam: np.ndarray, mu: np.ndarray, guess: float) -> float:
@@ -191,6 +197,13 @@ class MaxMinBound:
                 lo, a, b = a, b, lo + r * (hi - a)
         x = min(f, key=f.get)
         return math.exp(x)
+
+
+def _project_at_least(v: np.ndarray, total: float) -> np.ndarray:
+    """Euclidean projection of ``v`` on :math:`\\{x \\ge 0, \\sum x \\ge \\text{total}\\}`:
+    the orthant's if that sum is large enough, else the simplex's (the constraint active)."""
+    c = np.maximum(v, 0.0)
+    return c if c.sum() >= total else _project_simplex(v, total)
 
 
 def _project_simplex(v: np.ndarray, total: float) -> np.ndarray:
@@ -264,6 +277,8 @@ def max_min_view(built: BuiltModel, solver) -> MaxMinBound | str:
     if np.any(unit_of_row[sv.pair_row] != pu) or np.any(
             np.abs(e_row[sv.pair_row] - pe) > 1e-12 * np.maximum(np.abs(pe), 1e-300)):
         return "flows of one demand row in different unit rows or with different coefficients"
+    hold = float(pyo.value(m.equity_hold_level)) if hasattr(m, "equity_hold_level") else 0.0
     return MaxMinBound(space=sv, nu0=cost[sv.pair_col], unit_of_row=unit_of_row,
-                       e_row=e_row, n_units=len(u_rows), a=float(cost[z]), budget=budget,
+                       e_row=e_row, n_units=len(u_rows), a=float(cost[z]),
+                       hold=max(hold, 0.0), budget=budget,
                        offset=float(solver._offset))
