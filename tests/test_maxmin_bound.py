@@ -89,7 +89,7 @@ def test_city_scale_path_uses_the_lagrangian_and_keeps_the_optimum(monkeypatch):
     data = street_instance(4, n_funcs=2)
     opts = ModelOptions(objective="max_min_coverage", equity_level="community",
                         budget=250_000, tie_break=0, equity_total_gap=0.0)
-    z_best, _ = brute_force_max_min(data, opts, "community")
+    z_best, total_best = brute_force_max_min(data, opts, "community")
     monkeypatch.setattr(maxmin, "LAGRANGIAN_COLUMNS", 0)
     monkeypatch.setattr(maxmin, "LAGRANGIAN_SHARE", 0.05)
     built = build_model(data, opts)
@@ -101,6 +101,11 @@ def test_city_scale_path_uses_the_lagrangian_and_keeps_the_optimum(monkeypatch):
     assert res.status == "optimal"
     assert info["min_coverage"] == pytest.approx(z_best, abs=6e-7)
     assert not built.violations()
+    # stage 2 (max total with z >= z* - eps held): its bound keeps the hold and is valid
+    g2 = info["stage2"]["lp_guided"]
+    assert g2["lp_bound_source"] == "lagrangian"
+    assert g2["lp_bound"] >= total_best - 1e-9
+    assert info["stage2"]["objective"] == pytest.approx(total_best, abs=2e-6)
 
 
 def test_view_says_why_it_does_not_apply():
