@@ -23,9 +23,12 @@ HiGHS's gap to see it. Two solves of the same HiGHS model (:mod:`siting.model.eq
 
 Stage 2 starts from stage 1's integer decisions with the flows re-solved by an LP for the
 stage-2 objective (the most coverage those sites give; :meth:`siting.solve.Solver.complete`),
-always feasible, so it only improves. Each stage is guided by its LP relaxation
-(:func:`solve_guided`: interior point, then a MIP restricted to the spaces the LP opens, then
-the whole MIP from that plan if the LP bound does not already prove it). Both stages share
+always feasible, so it only improves. A warm start is first improved by two LPs
+(:func:`improve_start`). Each stage is guided by a relaxation (:func:`solve_guided`): the LP
+by interior point, then a MIP restricted to the spaces the LP opens; from
+:data:`LAGRANGIAN_COLUMNS` columns the Lagrangian of :mod:`siting.maxmin_bound`, then a
+kernel search over the spaces it takes; then the whole MIP from the best plan if the
+relaxation's bound does not already prove it. Both stages share
 ``solver.time_limit_s``: stage 2 gets what stage 1 left, at least a tenth (so a solve may
 overrun the limit by that much); guided, stage 1 takes at most :data:`STAGE1_SHARE`.
 Measured by ``benchmarks/maxmin_scale.py`` (README).
@@ -33,6 +36,7 @@ Measured by ``benchmarks/maxmin_scale.py`` (README).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -51,7 +55,8 @@ GUIDE = 1e-3
 
 LP_SHARE = 0.9
 """Share of a stage's time its LP relaxation may take (5,000 x 1,000: 48 s by interior point
-on a quiet machine, 96 s under load; the MIP's own root had not finished after 300 s)."""
+on a quiet machine of 2026-12-02's morning, 20.5 s on that evening's faster one, 96 s under
+load; the MIP's own root had not finished after 300 s)."""
 STAGE1_SHARE = 0.75
 """Share of ``solver.time_limit_s`` stage 1 may take; stage 2 gets what it leaves. At
 5,000 x 1,000 with three times max coverage's time (95 s), 0.6 left stage 1's LP 2 s short
@@ -59,11 +64,12 @@ of finishing, so the plan was the start with no bound."""
 LAGRANGIAN_COLUMNS = 100_000
 """From this many held columns a stage takes its bound and support from the Lagrangian of
 :mod:`siting.maxmin_bound` instead of the LP relaxation (5,000 x 1,000, 147 k columns: within
-1 % of the LP's value in 10 s, where interior point took 20.5 s; 1,000 x 300, 45 k columns:
-1.6 s against 6 s, both measured on a quiet machine)."""
+1 % of the LP's value in 10 s, where interior point took 20.5 s, on a quiet machine; below
+it the LP is quick enough and gives a vertex to restrict to: 1,000 x 300, 41 k columns, LP
+5.6 s, where the Lagrangian was within 1 % after 1.6 s)."""
 LAGRANGIAN_SHARE = 0.45
-"""Share of a stage's time the Lagrangian may take (it stops earlier when its step has
-shrunk to nothing)."""
+"""Share of a stage's time the Lagrangian may take (it stops earlier when its bound stalls,
+:data:`siting.maxmin_bound.STALL_S`, or its steps have shrunk to nothing)."""
 SUPPORT_FREQUENCY = 0.2
 """A space the Lagrangian takes in at least this share of its steps near the best bound is
 a candidate of the kernel search (5,000 x 1,000: 160-190 of 1,000 spaces, 48 outside the
@@ -132,12 +138,14 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
     # and so the kernel, grows as the restricted MIPs improve it)
     if isinstance(x, list):  # the Lagrangian's buckets (a kernel search)
         n_cols = solver.highs.getNumCol()
-        supports = ([np.zeros(n_cols)] if warm_start else []) + (x or [np.zeros(n_cols)])
+        supports = ([np.zeros(n_cols)] if warm_start else []) + x or [np.zeros(n_cols)]
     else:
         supports = [x]
     r, have, first_plan = None, warm_start, None
     note["restricted"] = []
     best_x = solver.held_values() if warm_start else None
+    best_v = (float(solver._cost @ best_x + solver._offset) if warm_start
+              and solver.values_feasible() else -math.inf)
     for xs in supports:
         remaining = options.time_limit_s - (time.perf_counter() - t0)
         if len(supports) == 1:
@@ -148,11 +156,15 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
             limit = min(remaining / 4, remaining - KERNEL_LEFT * options.time_limit_s)
         r_n = _restricted(built, solver, xs, options.update(time_limit_s=max(limit, 1.0)),
                           have, note)
-        if r_n.has_solution and r is not None and r_n.objective < r.objective:
+        if r_n.has_solution and best_x is not None and r_n.objective < best_v - 1e-12:
             solver.set_values(best_x)  # HiGHS lost the start: keep the better plan
+            solver.last_solution = None  # (a kept certificate would be the worse plan's)
             continue
         if r_n.has_solution:
-            r, have, best_x = r_n, True, solver.held_values()
+            # a restricted MIP's own dual bound and status speak only of the restriction:
+            # the plan is proven only within the gap of the relaxation's bound
+            r_n = replace(r_n, bound=None, mip_gap=None, status="time_limit")
+            r, have, best_x, best_v = r_n, True, solver.held_values(), r_n.objective
             first_plan = first_plan if first_plan is not None else r_n.first_plan_s
             solver.last_solution = None  # the plan is on the variables; no certificate
             if within_gap(r.objective, lp_bound, options):
@@ -209,7 +221,7 @@ def improve_start(built: BuiltModel, solver: Solver, time_limit_s: float) -> dic
 
     Measured on ``benchmarks/city_scale.py``'s 5,000 x 1,000 (quiet machine): the
     water-filling start's smallest street coverage 0.0045 -> 0.0060 (flows, 0.9 s) ->
-    0.0078 (units, 1.1 s), against a bound of 0.0096. Returns the stage objective after
+    0.0078 (units, 1.1 s), against a bound of 0.0097-0.0098. Returns the stage objective after
     each step."""
     t0 = time.perf_counter()
     m = built.model
@@ -237,7 +249,9 @@ def improve_start(built: BuiltModel, solver: Solver, time_limit_s: float) -> dic
     if solver.complete(built, left() / 2):
         keep("flows_by_lp")
     fixed = list(m.build.values()) + list(m.host.values())
-    x = solver.relax_with_fixed(built, fixed, left())
+    spent = time.perf_counter() - t0
+    x = (solver.relax_with_fixed(built, fixed, left()) if spent < time_limit_s / 2
+         else None)  # the flows took half the share: keep the rest for the solve
     if x is not None:
         cols = [k for k in (solver.column(v) for v in m.units.values()) if k is not None]
         x[cols] = np.floor(x[cols] + 1e-6)

@@ -45,7 +45,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
 
 from siting.model import BuiltModel
@@ -59,21 +58,23 @@ LAM_SCALE = 3.0
 """Subgradient schedule (module text): the first Polyak step's factor, the steps without a
 better bound before it is halved, and the natural size of the unit multipliers relative to
 z's weight per unit. When the step has shrunk to 1e-4 the steps restart from the best
-multipliers at half the previous first step. Measured against the LP's value (quiet
-machine): 5,000 x 1,000 x 3 (LP 0.009496 in 20.5 s by interior point): 3 / 20 / scale 1:
+multipliers at half the previous first step (at least 1/64 of STEP). Measured against the
+LP's value (quiet machine), with the first, broken line search: 5,000 x 1,000 x 3 (LP
+0.009496 in 20.5 s by interior point): 3 / 20 / scale 1:
 within 5 % after 4.1 s, 1 % never in 20 s; 3 / 20 / 3: 1 % after 9.8 s; 3 / 40 / 3 and
 2 / 30 / 3: 2 % after 12 s; 5 / 20: diverged; steps towards a moving level (the best bound
 less a shrinking share of its distance to the plan) instead of Polyak's: 1,000 x 300 never
 within 5 %. 300 x 90 x 2: without restarts 3 / 20 / 3 stopped 10 % above the LP after 362
-steps; with them 0.06 % above in 2 s."""
+steps. With restarts (and the golden-section line search on beta, at the start over four
+decades and at each restart over one): 300 x 90 x 2 2.1 % above the LP when it stalls after
+7 s (3 / 40: 0.02 % after 4 s, but 5,000 x 1,000 then reaches 2 % only after 13 s);
+1,000 x 300 within 1 % after 2.2 s; 5,000 x 1,000 within 2 % after 6.7 s, 1.0 % at 15 s."""
 STALL_S, STALL_REL = 5.0, 1e-3
 """Stop when the bound improved by less than this share in the last this many seconds (at
 5,000 x 1,000 given 225 s, the steps went on for 101 s to gain the last 1 %)."""
 SUPPORT_NEAR = 0.01
 """A space is in the support if the relaxation takes it at a step whose bound is within
-this of the best."""
-"""Subgradient schedule (module text): the first Polyak step's factor, and the steps without
-a better bound before it is halved."""
+this of the best so far (steps oscillate between optima of the relaxation)."""
 
 
 @dataclass
@@ -91,7 +92,6 @@ class MaxMinBound:
     offset: float  # the objective's constant
     best: float = math.inf
     best_x: tuple | None = None
-    opened: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     iterations: int = 0
     history: list = field(default_factory=list)  # (seconds, bound) at each better bound
     # of the last call to improve
@@ -147,12 +147,11 @@ class MaxMinBound:
                 break
             ub, served, spend, opened = self.value(lam, mu, beta)
             self.iterations += 1
-            if ub <= self.best * (1 + SUPPORT_NEAR):
+            if ub <= self.best + SUPPORT_NEAR * abs(self.best):
                 self.support += opened
                 self.near_steps += 1
             if ub < self.best - 1e-12 * abs(self.best if math.isfinite(self.best) else 1):
                 self.best, self.best_x, stall = ub, (lam.copy(), mu.copy(), beta), 0
-                self.opened = opened
                 self.history.append((time.perf_counter() - t0, ub))
             else:
                 stall += 1
@@ -161,11 +160,10 @@ class MaxMinBound:
             if target is not None and self.best <= target:
                 break
             if step < 1e-4:  # restart from the best multipliers with a smaller first step
-                restart /= 2
-                if restart < 1e-3:
-                    break
+                restart = max(restart / 2, STEP / 64)  # (the clock or a stall ends it)
                 lam, mu, beta = (v.copy() if isinstance(v, np.ndarray) else v
                                  for v in self.best_x)
+                beta = self._line_search(lam, mu, beta, decades=1)
                 step, stall = restart, 0
                 continue
             g_mu = sv.demand - served
@@ -190,10 +188,12 @@ class MaxMinBound:
         before = [b for t, b in self.history if t <= elapsed - STALL_S]
         return bool(before) and self.best > before[-1] * (1 - STALL_REL)
 
-    def _line_search(self, lam: np.ndarray, mu: np.ndarray, guess: float) -> float:
+    def _line_search(self, lam: np.ndarray, mu: np.ndarray, guess: float,
+                     decades: float = 4) -> float:
         """The best :math:`\\beta` for these multipliers, by golden section on its log over
-        four decades around ``guess`` (U is convex in beta)."""
-        lo, hi = math.log(guess) - 4 * math.log(10), math.log(guess) + 4 * math.log(10)
+        ``decades`` either side of ``guess`` (U is convex in beta)."""
+        w = decades * math.log(10)
+        lo, hi = math.log(guess) - w, math.log(guess) + w
         r = (math.sqrt(5) - 1) / 2
         f = {}
 
@@ -205,11 +205,15 @@ class MaxMinBound:
 
         a, b = hi - r * (hi - lo), lo + r * (hi - lo)
         for _ in range(16):
-            if ev(a) < ev(b):
-                hi, b, a = b, a, hi - r * (b - lo)
-            else:
-                lo, a, b = a, b, lo + r * (hi - a)
+            if ev(a) < ev(b):  # the minimum lies in [lo, b]
+                hi, b = b, a
+                a = hi - r * (hi - lo)
+            else:  # in [a, hi]
+                lo, a = a, b
+                b = lo + r * (hi - lo)
         x = min(f, key=f.get)
+        if f[x] < self.best:  # every evaluation is a valid bound
+            self.best, self.best_x = f[x], (lam.copy(), mu.copy(), math.exp(x))
         return math.exp(x)
 
 
@@ -239,7 +243,10 @@ def max_min_view(built: BuiltModel, solver) -> MaxMinBound | str:
         return "no max-min rows or no budget"
     if solver._sense > 0:
         return "not a maximisation"
-    (b_row,) = solver.rows_of(m.siting_budget)
+    b_rows = solver.rows_of(m.siting_budget)
+    if len(b_rows) != 1:
+        return "budget row missing or ranged"
+    (b_row,) = b_rows
     mat = solver._matrix
     n_cols = mat.shape[1]
     prices = np.zeros(n_cols)
@@ -247,6 +254,8 @@ def max_min_view(built: BuiltModel, solver) -> MaxMinBound | str:
     row = row.tocoo()
     prices[row.col] = row.data
     budget = float(solver._row_bounds[1][b_row])
+    if math.isfinite(float(solver._row_bounds[0][b_row])) or np.any(row.data < 0):
+        return "budget row with a lower bound or negative prices"
     if not math.isfinite(budget):
         return "no finite budget"
     sv = space_view(built, solver, prices, 0.0)
@@ -275,11 +284,17 @@ def max_min_view(built: BuiltModel, solver) -> MaxMinBound | str:
     flip = (zc > 0) & np.isfinite(rhi[r_idx]) & (rhi[r_idx] == 0)  # z - c_u <= 0
     if not np.all((zc < 0) & (rlo[r_idx] == 0) | flip):
         return "unit rows not of the form c_u - z >= 0"
-    sub = sp.diags(np.where(flip, -1.0, 1.0)) @ sub
+    sub = (sp.diags(np.where(flip, -1.0, 1.0) / np.abs(zc)) @ sub).tocsr()  # c_u - z >= 0
     unit_of_col = np.full(n_cols, -1)
     e_col = np.zeros(n_cols)
     coo = sub.tocoo()
-    keep = coo.col != z
+    keep = (coo.col != z) & (coo.data != 0)
+    is_flow = np.zeros(n_cols, dtype=bool)
+    is_flow[sv.pair_col] = True
+    if np.any(np.bincount(coo.col[keep], minlength=n_cols) > 1):
+        return "a column in two unit rows"
+    if not np.all(is_flow[coo.col[keep]]):
+        return "unit rows with columns other than flows and z"
     unit_of_col[coo.col[keep]] = coo.row[keep]
     e_col[coo.col[keep]] = coo.data[keep]
     pu, pe = unit_of_col[sv.pair_col], e_col[sv.pair_col]
@@ -291,7 +306,12 @@ def max_min_view(built: BuiltModel, solver) -> MaxMinBound | str:
     if np.any(unit_of_row[sv.pair_row] != pu) or np.any(
             np.abs(e_row[sv.pair_row] - pe) > 1e-12 * np.maximum(np.abs(pe), 1e-300)):
         return "flows of one demand row in different unit rows or with different coefficients"
-    hold = float(pyo.value(m.equity_hold_level)) if hasattr(m, "equity_hold_level") else 0.0
+    # the held minimum as HiGHS holds it: z's lower bound, or the row z >= h
+    hold = float(lo[z])
+    for r in solver.rows_of(m.equity_hold) if hasattr(m, "equity_hold") else []:
+        a_z = float(mat[[r], :].toarray().ravel()[z])
+        if a_z > 0 and math.isfinite(float(rlo[r])) and mat[[r], :].nnz == 1:
+            hold = max(hold, float(rlo[r]) / a_z)
     return MaxMinBound(space=sv, nu0=cost[sv.pair_col], unit_of_row=unit_of_row,
                        e_row=e_row, n_units=len(u_rows), a=float(cost[z]),
                        hold=max(hold, 0.0), budget=budget,

@@ -77,6 +77,7 @@ class LagrangianBound:
     n_spaces: int
     offset: float
     pair_col: np.ndarray | None = None  # held column of each pair's flow
+    last_open: np.ndarray | None = None  # spaces taken by the last solve_spaces
     best: float = -math.inf
     lam: np.ndarray | None = None
     iterations: int = 0
