@@ -80,9 +80,12 @@ START_SHARE = 0.1
 """Share of ``solver.time_limit_s`` the start's improvement may take (:func:`improve_start`)."""
 SUPPORT_MAX = 20
 """Spaces per bucket of the kernel search (:func:`lagrangian_support`)."""
-KERNEL_LEFT = 0.25
+KERNEL_LEFT = 0.1
 """The kernel search's restricted MIPs stop when less than this share of the stage's time is
-left; the whole MIP gets the rest."""
+left; the whole MIP gets the rest (at 5,000 x 1,000 its root is not solved in minutes)."""
+KERNEL_PASSES = 3
+"""Passes of the kernel search over its buckets (the kernel grows as plans improve); it
+stops after a pass that improved nothing."""
 SUPPORT_TOL = 1e-6
 """An LP value above this opens a space or a function in the LP-guided restriction."""
 
@@ -136,19 +139,25 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
     # spaces alone (its unit counts and flows made optimal: 5,000 x 1,000, 1.4 s, minimum
     # 0.0078 -> 0.0083), then the plan's spaces with each bucket added in turn (the plan,
     # and so the kernel, grows as the restricted MIPs improve it)
-    if isinstance(x, list):  # the Lagrangian's buckets (a kernel search)
+    kernel = isinstance(x, list)  # the Lagrangian's buckets: a kernel search
+    if kernel:
         n_cols = solver.highs.getNumCol()
-        supports = ([np.zeros(n_cols)] if warm_start else []) + x or [np.zeros(n_cols)]
+        passes = [[np.zeros(n_cols)]] if warm_start else []
+        passes += [x] * KERNEL_PASSES if x else ([] if warm_start else [[np.zeros(n_cols)]])
+        supports = [(n, xs) for n, group in enumerate(passes) for xs in group]
     else:
-        supports = [x]
+        supports = [(0, x)]
+    improved_in: set[int] = set()
     r, have, first_plan = None, warm_start, None
     note["restricted"] = []
     best_x = solver.held_values() if warm_start else None
     best_v = (float(solver._cost @ best_x + solver._offset) if warm_start
               and solver.values_feasible() else -math.inf)
-    for xs in supports:
+    for n_pass, xs in supports:
+        if n_pass >= 2 and n_pass - 1 not in improved_in:
+            break  # a whole pass over the buckets improved nothing
         remaining = options.time_limit_s - (time.perf_counter() - t0)
-        if len(supports) == 1:
+        if not kernel:
             limit = left() / 2
         elif remaining < KERNEL_LEFT * options.time_limit_s + 1.0:
             break  # the rest is the whole MIP's
@@ -164,6 +173,8 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
             # a restricted MIP's own dual bound and status speak only of the restriction:
             # the plan is proven only within the gap of the relaxation's bound
             r_n = replace(r_n, bound=None, mip_gap=None, status="time_limit")
+            if r_n.objective > best_v + 1e-12 * max(abs(best_v), 1.0):
+                improved_in.add(n_pass)
             r, have, best_x, best_v = r_n, True, solver.held_values(), r_n.objective
             first_plan = first_plan if first_plan is not None else r_n.first_plan_s
             solver.last_solution = None  # the plan is on the variables; no certificate
