@@ -381,3 +381,92 @@ def test_streets_table_follows_the_catalogue_order():
     for _, part in streets.groupby("street", sort=False):
         assert list(part["function"]) == ["f1", "f0", "weighted"]
     _catalogue_order(plan)
+
+
+def _figures_by_loops(rows: list[dict], w: dict[str, float], level: str, value: str):
+    """Coverage per unit by plain loops: sum_f w_f c_uf / sum_f w_f over the (unit, f) with
+    reachable positive demand."""
+    num, den = {}, {}
+    for r in rows:
+        if not r["reachable"] or r["demand"] <= 0:
+            continue
+        k = (r[level], r["function"])
+        got = r["served"] if value == "served" else r["access"] * r["demand"]
+        num[k] = num.get(k, 0.0) + got
+        den[k] = den.get(k, 0.0) + r["demand"]
+    top, bottom = {}, {}
+    for (u, f), d in den.items():
+        if w.get(f, 0.0) > 0:
+            top[u] = top.get(u, 0.0) + w[f] * num[(u, f)] / d
+            bottom[u] = bottom.get(u, 0.0) + w[f]
+    return {u: top[u] / bottom[u] for u in bottom}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_equity_figures_equal_plain_loops_on_random_tables(seed):
+    """Every figure of a block (min, max, worst street and community with ties broken by
+    size, the shares of communities and households without a facility, Gini) equals a
+    recomputation by dict loops, with ties, zero weights, zero and unreachable demand."""
+    from siting.equity import _block, _Long
+
+    g = np.random.default_rng(seed)
+    funcs = ["a", "b", "c"]
+    w = {"a": 1.0, "b": 0.0, "c": 2.5}
+    zones = [f"Z{k:02d}" for k in range(12)]
+    street_of = {z: f"S{g.integers(4)}" for z in zones}
+    hh = {z: int(g.integers(0, 500)) for z in zones}
+    pop = {z: float(g.integers(1, 2000)) for z in zones}
+    rows = []
+    for z in zones:
+        for f in funcs:
+            if g.random() < 0.15:
+                continue
+            d = float(g.choice([0.0, 10.0, 20.0, float(g.integers(1, 40))]))
+            rows.append({"zone_id": z, "function": f, "demand": d,
+                         "served": float(g.choice([0.0, 0.5, 1.0])) * d,
+                         "reachable": bool(g.random() < 0.8), "facility": bool(g.random() < 0.6),
+                         "access": float(g.choice([0.0, 0.5, 1.0])), "street": street_of[z],
+                         "name": f"name {z}", "households": hh[z], "population": pop[z]})
+    df = pd.DataFrame(rows)
+    df["access_raw"] = df["access"]
+    t = _Long(df)
+    for funcs_in, ww in ((["a"], {"a": 1.0}), (funcs, w), (["b", "c"], w)):
+        mask = t.rows(funcs_in)
+        sub = [r for r in rows if r["function"] in funcs_in]
+        for value in ("served", "access"):
+            got = _block(t, mask, t.weights(ww), "population", value)
+            st = _figures_by_loops(sub, ww, "street", value)
+            cm = _figures_by_loops(sub, ww, "zone_id", value)
+            size_s, size_z = {}, {}
+            for r in sub:
+                size_s[r["street"]] = size_s.get(r["street"], 0.0) + r["demand"]
+                size_z[r["zone_id"]] = size_z.get(r["zone_id"], 0.0) + r["demand"]
+            worst_s = min(sorted(st), key=lambda u: (round(st[u], 9), -size_s[u]))
+            worst_z = min(sorted(cm), key=lambda u: (round(cm[u], 9), -size_z[u]))
+            assert got["street_min"] == pytest.approx(min(st.values()), abs=1e-6)
+            assert got["street_max"] == pytest.approx(max(st.values()), abs=1e-6)
+            assert got["community_min"] == pytest.approx(min(cm.values()), abs=1e-6)
+            assert got["worst_street"] == worst_s
+            assert got["worst_community"] == worst_z
+            assert got["worst_community_name"] == f"name {worst_z}"
+            assert got["worst_community_street"] == street_of[worst_z]
+            ids = sorted(cm)
+            assert got["gini"] == pytest.approx(
+                lorenz_gini([cm[i] for i in ids], [pop[i] for i in ids]), abs=1e-6)
+            if value != "served":
+                continue
+            present = sorted({r["zone_id"] for r in sub})
+            no_fac = [z for z in present
+                      if not any(r["facility"] for r in sub if r["zone_id"] == z)]
+            unreach = [z for z in present
+                       if not all(r["reachable"] for r in sub if r["zone_id"] == z)]
+            tot = sum(hh[z] for z in present) or 1.0
+            assert got["share_communities_no_facility"] == pytest.approx(
+                len(no_fac) / len(present), abs=1e-6)
+            assert got["share_households_no_facility"] == pytest.approx(
+                sum(hh[z] for z in no_fac) / tot, abs=1e-6)
+            assert got["share_households_unreachable"] == pytest.approx(
+                sum(hh[z] for z in unreach) / tot, abs=1e-6)
+            assert got["unreachable_demand_share"] == pytest.approx(
+                sum(r["demand"] for r in sub if not r["reachable"])
+                / max(sum(r["demand"] for r in sub), 1e-12), abs=1e-6)
