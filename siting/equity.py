@@ -101,9 +101,11 @@ def facility_within_limit(data, sites: pd.DataFrame) -> pd.Series:
             open_ |= {(j, f) for j in sites.loc[sites[col] > 0, "space_id"]}
     open_ |= {k for k, c in data.existing_capacity.items() if c > 0}
     p = data.pairs
-    hit = [(s, f) in open_ for s, f in zip(p["site_id"], p["function"])]
-    near = set(zip(p.loc[hit, "zone_id"], p.loc[hit, "function"]))
-    return pd.Series([k in near for k in data.demand.index], index=data.demand.index,
+    hit = pd.MultiIndex.from_arrays([p["site_id"], p["function"]]).isin(list(open_)) \
+        if open_ else np.zeros(len(p), dtype=bool)
+    near = pd.MultiIndex.from_arrays([p["zone_id"].to_numpy()[hit],
+                                      p["function"].to_numpy()[hit]])
+    return pd.Series(data.demand.index.isin(near), index=data.demand.index,
                      name="facility_within_limit")
 
 
@@ -119,12 +121,12 @@ def _long(data, zones: pd.DataFrame, sites: pd.DataFrame, reachable: pd.Series
     df["access_raw"] = access_2sfca(data, sites, df["reachable"])
     df["access"] = df["access_raw"].clip(upper=1.0)
     df = df.reset_index()
-    attrs = data.zones
-    df["street"] = attrs.loc[df["zone_id"], "street"].astype(str).replace("", "(no street)") \
-        .to_numpy()
-    for col in ("name", "households", "population", "pop_0_3", "pop_60_plus"):
-        if col in attrs:
-            df[col] = attrs.loc[df["zone_id"], col].to_numpy()
+    cols = [c for c in ("street", "name", "households", "population", "pop_0_3",
+                        "pop_60_plus") if c in data.zones]
+    attrs = data.zones[cols].reindex(df["zone_id"])
+    df["street"] = attrs["street"].astype(str).replace("", "(no street)").to_numpy()
+    for col in cols[1:]:
+        df[col] = attrs[col].to_numpy()
     return df
 
 

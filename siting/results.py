@@ -141,6 +141,7 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
     from siting.money import funding_sources, money_summary, site_rent
 
     rent = site_rent(built, data, scenario, chosen)
+    opex_of = fn["opex_per_unit_year"].astype(float).to_dict()
     rows = []
     for j, k in chosen:
         sp = data.spaces.loc[j]
@@ -148,7 +149,7 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
         usable = gross * idx.usable[(j, k)]
         channel_cost = idx.fixed_cost[(j, k)] + idx.cost_per_m2[(j, k)] * gross
         fit = sum(idx.fitout[f] * units.get((j, f), 0.0) for f in funcs)
-        opex = sum(float(fn.at[f, "opex_per_unit_year"]) * units.get((j, f), 0.0) for f in funcs)
+        opex = sum(opex_of[f] * units.get((j, f), 0.0) for f in funcs)
         row = {
             "space_id": j, "space_name": sp["name"], "street": sp.get("street", ""),
             "district": sp.get("district", ""),
@@ -183,8 +184,9 @@ def extract(built: BuiltModel, data: ProblemData, result: SolveResult, scenario:
 
     served_zone = assign.groupby(["zone_id", "function"])["served"].sum()
     zones = data.demand.rename("demand").reset_index()
-    zones["served"] = [round(float(served_zone.get((z, f), 0.0)), 6)
-                       for z, f in zip(zones["zone_id"], zones["function"])]
+    zones["served"] = served_zone.reindex(
+        pd.MultiIndex.from_arrays([zones["zone_id"], zones["function"]]), fill_value=0.0) \
+        .astype(float).round(6).to_numpy()
     zones["coverage"] = np.where(zones["demand"] > 0, zones["served"] / zones["demand"], 1.0)
     zones.insert(1, "zone_name", data.zones.loc[zones["zone_id"], "name"].to_numpy())
     zones.insert(2, "street", data.zones.loc[zones["zone_id"], "street"].to_numpy())
