@@ -77,10 +77,9 @@ from siting.solve import (
 log = logging.getLogger(__name__)
 
 KNOWN_ROWS = frozenset({"siting_one_channel", "siting_area_if_built", "capacity_area",
-                        "capacity_units_max", "capacity_units_min", "capacity_host_if_open",
-                        "service_demand", "service_capacity"})
+                        "capacity_units_max", "capacity_units_min", "capacity_host_if_open"})
 MASTER_ROWS = ("siting_count_exact", "siting_count_max", "siting_budget")
-KNOWN_BLOCKS = frozenset({"service_if_hosted"})
+KNOWN_BLOCKS = frozenset({"service_demand", "service_capacity", "service_if_hosted"})
 BIG_MODEL_COLUMNS = 200_000
 BIG_MODEL_SECONDS = 120.0
 """A serve-all model with several functions and more columns than this is not handed to

@@ -93,8 +93,9 @@ class Outcome:
 
 def primary_expression(built: BuiltModel):
     """The primary objective term, without the tie-break and the standards' penalties."""
-    m, idx, obj = built.model, built.index, built.options.objective
-    pair_cost = sum(c * m.serve[p] for p, c in enumerate(idx.pair_cost) if c)
+    m, obj = built.model, built.options.objective
+    pair_cost = m.component("pair_cost_total")  # None where no pair has a cost
+    pair_cost = 0.0 if pair_cost is None else pair_cost
     if obj == "max_coverage":
         return m.coverage_score
     if obj == "min_cost":

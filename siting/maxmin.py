@@ -134,7 +134,7 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
     if relax is None:
         note["lp"] = "not solved in its share of the time: the whole MIP was solved"
         return _with_bound(solve(built, options.update(time_limit_s=left()), warm_start,
-                                 solver), None, options, t0), note
+                                 solver, guided=False), None, options, t0), note
     lp_bound, x = relax
     note["lp_bound"] = lp_bound
     # the restrictions, smallest first: with the Lagrangian's support, first the start's own
@@ -185,7 +185,7 @@ def solve_guided(built: BuiltModel, options: SolverOptions, solver: Solver,
                                    termination=(
                     f"restricted to the relaxation's support: {r.termination}; within the "
                     "gap of the relaxation's bound")), note
-    r2 = solve(built, options.update(time_limit_s=left()), have, solver)
+    r2 = solve(built, options.update(time_limit_s=left()), have, solver, guided=False)
     if not r2.has_solution and r is not None:
         return _with_bound(r, lp_bound, options, t0, first_plan_s=first_plan), note
     return _with_bound(r2, lp_bound, options, t0, first_plan_s=(
@@ -211,7 +211,7 @@ def _restricted(built: BuiltModel, solver: Solver, x: np.ndarray, options: Solve
     note.setdefault("support_options", options_open)
     solver.sync_column_bounds([v for v, _ in closed])
     try:
-        r = solve(built, options, warm_start, solver)
+        r = solve(built, options, warm_start, solver, guided=False)  # bounded here
     finally:
         for v, ub in closed:
             v.setub(ub)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import highspy
@@ -157,6 +157,10 @@ def _report(e, seconds: float, what: str = "solving") -> None:
                            int(d.mip_node_count), what)
 
 
+_PLACEHOLDER = "_siting_linear_sums"
+"""The model component holding the linear sums' placeholders while Pyomo compiles."""
+
+
 def _bounds(values: list, default: float) -> np.ndarray:
     return np.array([default if v is None else v for v in values], dtype=float)
 
@@ -180,6 +184,8 @@ class Solver:
         self._n_compiled = 0
         self._compiled_a = None
         self._blocks: list = []
+        self._group_cols: dict = {}
+        self._relax_basis = None
         self._sense = 1
         self._infeasible: str | None = None
         self._matrix = None
@@ -228,14 +234,96 @@ class Solver:
             offset=float(sf.c_offset[0]) if len(sf.c_offset) else 0.0,
             a=a, sf_rows=sf.rows, rhs=rhs)
 
+    def _compile_built(self, built: BuiltModel) -> _Compiled | None:
+        r""":meth:`_compile` of the Pyomo model with its linear sums substituted and a column
+        for every variable of the blocks and sums.
+
+        Each :class:`siting.model.rows.LinearSum` is a placeholder variable :math:`z` while
+        Pyomo compiles; then :math:`z`'s column (its cost and its coefficient in each row)
+        is spread over the sum's terms, :math:`c \mathrel{+}= c_z a`, :math:`A \mathrel{+}=
+        A_{\cdot z} a^\top`, and dropped — exact, as the sum is linear without a constant.
+        The variables of the blocks and sums that the compiled rows do not hold come first (no
+        cost, their own bounds; in the blocks' and sums' order), so the columns are the same
+        on every compile whatever coefficients are zero. First, because that is where Pyomo
+        put the flows when it compiled the sums itself (the objective first): HiGHS's
+        branch and bound depends on the order, and on the demo at 114.3 M CNY, 1 % gap, the
+        flows last took 15.8 s against 3.8 s."""
+        m, sums = built.model, built.linear_sums
+        holder = None
+        if sums:
+            for q in sums:
+                q.refresh()
+            holder = pyo.Var(range(len(sums)))
+            m.add_component(_PLACEHOLDER, holder)
+            saved = [q.expression.expr for q in sums]
+            try:
+                for k, q in enumerate(sums):
+                    q.expression.set_value(holder[k])
+                c = self._compile(m)
+            finally:
+                for q, e in zip(sums, saved):
+                    q.expression.set_value(e)
+                m.del_component(holder)
+        else:
+            c = self._compile(m)
+        if c is None or not (built.matrix_rows or sums):
+            return c
+        ph = {id(holder[k]): k for k in range(len(sums))} if sums else {}
+        place = [(j, ph[id(v)]) for j, v in enumerate(c.columns) if id(v) in ph]
+        keep = np.ones(len(c.columns), dtype=bool)
+        keep[[j for j, _ in place]] = False
+        cols = [v for v, k in zip(c.columns, keep.tolist()) if k]
+        seen = {id(v) for v in cols}
+        extra, groups = [], set()
+        for owner in (*built.matrix_rows, *sums):
+            for g in owner.groups:
+                if id(g) in groups:  # a group shared by several owners is looked at once
+                    continue
+                groups.add(id(g))
+                for v in g:
+                    if id(v) not in seen and not v.fixed:
+                        seen.add(id(v))
+                        extra.append(v)
+        columns = extra + cols  # first, as when Pyomo compiled the sums (the objective first)
+        k = len(extra)
+        a = sp.hstack([sp.csc_array((c.a.shape[0], k)), c.a[:, keep]], format="csc")
+        cost = np.concatenate([np.zeros(k), c.cost[keep]])
+        col_of = {id(v): j for j, v in enumerate(columns)}
+        adds = []
+        for j, which in place:
+            q = sums[which]
+            vc = np.concatenate([self._group_columns(g, col_of) for g in q.groups])[q.var_no]
+            if (vc < 0).any():
+                raise SolverError(f"{q.name}: a variable of the sum is fixed")
+            np.add.at(cost, vc, c.cost[j] * q.coef)
+            az = c.a[:, [j]].tocoo()
+            if az.nnz:  # the sum appears in rows: A += A_z a^T
+                adds.append(sp.coo_array(
+                    (np.outer(az.data, q.coef).ravel(),
+                     (np.repeat(az.row, len(vc)), np.tile(vc, az.nnz))), shape=a.shape))
+        for x in adds:
+            a = (a + x.tocsc()).tocsc()
+        a.sum_duplicates()
+        a.sort_indices()
+        return replace(
+            c, columns=columns,
+            lower=np.concatenate([_bounds([v.lb for v in extra], -highspy.kHighsInf),
+                                  c.lower[keep]]),
+            upper=np.concatenate([_bounds([v.ub for v in extra], highspy.kHighsInf),
+                                  c.upper[keep]]),
+            integer=np.concatenate([[not v.is_continuous() for v in extra], c.integer[keep]]
+                                   ).astype(bool),
+            cost=cost, a=a, col_of=col_of)
+
     def _load(self, built: BuiltModel) -> float:
         model, extra_rows = built.model, built.matrix_rows
         t0 = time.perf_counter()
         self._model, self._built, self._infeasible = model, built, None
+        self._group_cols, self._relax_basis = {}, None
         self.last_solution = None
         self.highs = quiet_highs()
         self.highs.setOptionValue("output_flag", False)
-        c = self._compile(model)
+        c = self._compile_built(built)
         if c is None:
             self._model = None  # nothing held: the next solve compiles again
             return time.perf_counter() - t0
@@ -267,7 +355,7 @@ class Solver:
                         if q.parent_component().mutable]
         self._param_values = _values(self._params)
         self._bound_params = np.array([id(q) in bound_params for q in self._params], dtype=bool)
-        col_of = {id(v): k for k, v in enumerate(cols)}
+        col_of = c.col_of if c.col_of is not None else {id(v): k for k, v in enumerate(cols)}
         self._col_of = col_of
         self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
                         if not v.fixed and id(v) not in col_of]
@@ -286,11 +374,21 @@ class Solver:
         self._cost, self._offset = c.cost, c.offset
         return time.perf_counter() - t0
 
+    def _group_columns(self, group: list, col_of: dict) -> np.ndarray:
+        """The held column of each variable of a block's group (cached per hand-over: the
+        blocks share their groups, e.g. all of ``m.serve``)."""
+        got = self._group_cols.get(id(group))
+        if got is not None and got[0] is group and got[1] is col_of:
+            return got[2]
+        cols = np.fromiter((col_of.get(id(v), -1) for v in group), dtype=np.int64,
+                           count=len(group))
+        self._group_cols[id(group)] = (group, col_of, cols)
+        return cols
+
     def _block_matrix(self, b, col_of, n_cols) -> sp.csr_array:
-        try:
-            c = np.fromiter((col_of[id(v)] for v in b.var), dtype=np.int64, count=len(b.var))
-        except KeyError as exc:
-            raise SolverError(f"{b.name}: a variable of the block is in no model row") from exc
+        c = np.concatenate([self._group_columns(g, col_of) for g in b.groups])[b.var_no]
+        if (c < 0).any():  # a fixed variable: the blocks' variables are never fixed
+            raise SolverError(f"{b.name}: a variable of the block is fixed or in no column")
         blk = sp.csr_array((b.coef.copy(), (b.row, c)), shape=(b.n_rows, n_cols))
         blk.sum_duplicates()
         blk.sort_indices()
@@ -354,7 +452,7 @@ class Solver:
     def _update(self, built: BuiltModel) -> bool:
         """Compile again and change what differs in HiGHS; ``False`` if the rows or columns
         are not the ones held (a structural change)."""
-        c = self._compile(built.model)
+        c = self._compile_built(built)
         if c is None:  # a constant row cannot hold: solve() reports it; reload next time
             self._model = None
             return True
@@ -363,6 +461,8 @@ class Solver:
                 or c.rows != self._rows):
             return False
         h = self.highs
+        if c.col_of is not None:  # the same columns: the blocks' lookups are cached on it
+            self._col_of = c.col_of
         cols = np.arange(len(c.columns), dtype=np.int32)
         d = np.flatnonzero(c.cost != self._cost)
         if len(d):
@@ -382,9 +482,17 @@ class Solver:
         _change_coefficients(h, self._compiled_a, c.a, 0)
         offset = m
         blocks = []
+        los, his = [c.row_lower], [c.row_upper]
         for b, old in self._blocks:
             new = self._block_matrix(b, self._col_of, len(c.columns))
             _change_coefficients(h, old, new, offset)
+            lo_b, hi_b = b.lower.astype(float), b.upper.astype(float)
+            d = np.flatnonzero((lo_b != rlo[offset:offset + b.n_rows])
+                               | (hi_b != rhi[offset:offset + b.n_rows]))
+            if len(d):  # bounds that follow parameters (e.g. demand)
+                h.changeRowsBounds(len(d), (d + offset).astype(np.int32), lo_b[d], hi_b[d])
+            los.append(lo_b)
+            his.append(hi_b)
             offset += b.n_rows
             blocks.append((b, new))
             mats.append(new)
@@ -392,8 +500,7 @@ class Solver:
         self._compiled_a = c.a
         self._matrix = sp.vstack(mats, format="csr")
         self._col_bounds = (c.lower, c.upper)
-        self._row_bounds = (np.concatenate([c.row_lower, rlo[m:]]),
-                            np.concatenate([c.row_upper, rhi[m:]]))
+        self._row_bounds = (np.concatenate(los), np.concatenate(his))
         self._cost, self._offset = c.cost, c.offset
         self._rows = c.rows
         return True
@@ -546,8 +653,14 @@ class Solver:
         bad = (act < rlo - tol - 1e-9 * np.abs(rlo)) | (act > rhi + tol + 1e-9 * np.abs(rhi))
         names = {id(c): c.name for c in self._model.component_data_objects(pyo.Constraint)}
         n = len(self._rows)
+        starts = np.cumsum([n] + [b.n_rows for b, _ in self._blocks])
         for r in np.flatnonzero(bad):
-            what = names.get(self._rows[r][0], "?") if r < n else f"matrix row {r - n}"
+            if r < n:
+                what = names.get(self._rows[r][0], "?")
+            else:
+                k = int(np.searchsorted(starts, r, side="right")) - 1
+                what = (self._blocks[k][0].label(int(r - starts[k]))
+                        if k < len(self._blocks) else f"row {r}")
             out.append(f"{what}: {rlo[r]:g} <= {act[r]:g} <= {rhi[r]:g}")
         return out
 
@@ -566,8 +679,11 @@ class Solver:
         self._store(x)
         return float(self._cost @ x + self._offset)
 
-    def solve(self, built: BuiltModel, options: SolverOptions, warm_start: bool = False
-              ) -> SolveResult:
+    def solve(self, built: BuiltModel, options: SolverOptions, warm_start: bool = False,
+              guided: bool = True) -> SolveResult:
+        """Solve the held (or newly loaded) ``built``; see :func:`solve`. ``guided=False``
+        skips the LP-guided first step (:meth:`_lp_guided`): for callers that restrict the
+        model and bound it themselves (:mod:`siting.maxmin`)."""
         handover = self.prepare(built)
         version = _version()
         if self._infeasible is not None:
@@ -584,7 +700,7 @@ class Solver:
         self._start = self._set_start() if warm_start else None
         t0 = time.perf_counter()
         deadline = t0 + options.time_limit_s + GRACE_S
-        if self._start is not None and self._integer.any() and (
+        if guided and self._start is not None and self._integer.any() and (
                 resolve or len(self._columns) <= GUIDED_COLUMNS):
             done = self._lp_guided(options, t0, deadline, version, handover)
             if done is not None:
@@ -691,6 +807,8 @@ class Solver:
            the MIP would presolve and solve its root LP from scratch: 1.3 s of a 2 s
            re-solve on the demo). If the start is within the gap of its bound, it is the
            result and no MIP runs.
+           A first Ctrl-C or the deadline stops it (no result: the MIP then stops at once
+           with the start).
         2. Otherwise (models of at most :data:`GUIDED_COLUMNS` columns), the MIP with every
            space option and hosted function closed that neither the relaxation (above
            :data:`SUPPORT_TOL`) nor the start opens (Danna, Rothberg & Le Pape's relaxation
@@ -699,7 +817,11 @@ class Solver:
            lowered). On the demo HiGHS spends most of a hard budget's solve in the root's
            cut loop before its own sub-MIP finds such a plan: at 114 M CNY the whole MIP took
            12.7 s to 1 % (plan 5.1920), the restricted one 2.5 s (plan 5.2039, 0.25 % from
-           the LP bound) over 66 of 1,000 options."""
+           the LP bound) over 66 of 1,000 options. The support is read off a relaxation
+           solved from scratch (0.36 s on the demo, against 0.007 s warm): a warm-started
+           one ends at a vertex that depends on what was solved before, and with it the
+           plan (from the same start, 5.2037 after a solve at 100 M CNY, 5.1977 from a fresh
+           solver: ``test_the_support_does_not_depend_on_what_the_solver_solved_before``)."""
         lp = self.highs.getLp()
         n = lp.num_col_
         integrality = list(lp.integrality_)
@@ -709,19 +831,28 @@ class Solver:
         r.setOptionValue("time_limit", max(deadline - GRACE_S - time.perf_counter(), 0.1))
         lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
         r.passModel(lp)
-        basis = getattr(self, "_relax_basis", None)
-        if basis is not None and len(basis.col_status) == n:
+        basis = self._relax_basis
+        warm = basis is not None and len(basis.col_status) == n
+        if warm:
             r.setBasis(basis)
-        r.run()
-        if r.getModelStatus() != _MS.kOptimal:
+        if not _run_lp(r, deadline):
             return None
         self._relax_basis = r.getBasis()
         bound = float(r.getInfo().objective_function_value)
-        x_lp = np.asarray(r.getSolution().col_value, dtype=float)
         x = self._start
         obj = float(self._cost @ x + self._offset)
         how = "the start is within the gap of the LP relaxation's bound"
         if not within_gap(obj, bound, options) and len(self._columns) <= GUIDED_COLUMNS:
+            if warm:  # the support from a cold solve: the vertex must not depend on history
+                r = quiet_highs()
+                r.setOptionValue("output_flag", False)
+                _use_threads(r, options.threads or 0)
+                r.setOptionValue("time_limit",
+                                 max(deadline - GRACE_S - time.perf_counter(), 0.1))
+                r.passModel(lp)
+                if not _run_lp(r, deadline):
+                    return None
+            x_lp = np.asarray(r.getSolution().col_value, dtype=float)
             lp.integrality_ = integrality
             got = self._support_mip(lp, x_lp, options, deadline)
             if got is not None and -self._sense * float(self._cost @ got) > -self._sense * (
@@ -844,6 +975,24 @@ class Solver:
             v.set_value(min(max(0.0, lo), hi), skip_validation=True)
 
 
+def _run_lp(h: highspy.Highs, deadline: float) -> bool:
+    """Run the LP held by ``h``, stopped by a first Ctrl-C (:mod:`siting.interrupt`) or at
+    ``deadline``; whether it was solved to optimality."""
+    def on_interrupt(e):
+        if time.perf_counter() > deadline or interrupt.requested():
+            e.interrupt()
+
+    h.cbSimplexInterrupt.subscribe(on_interrupt)
+    h.cbIpmInterrupt.subscribe(on_interrupt)
+    try:
+        with interrupt.deferred():
+            h.run()
+    finally:
+        h.cbSimplexInterrupt.unsubscribe(on_interrupt)
+        h.cbIpmInterrupt.unsubscribe(on_interrupt)
+    return h.getModelStatus() == _MS.kOptimal
+
+
 def _solve_lp(lp, time_limit_s: float, method: str) -> tuple[float, np.ndarray] | None:
     """``lp`` (a HighsLp) with integrality dropped, by HiGHS's ``solver`` ``method`` in a
     fresh instance: (objective, column values), or ``None`` if not optimal in the limit."""
@@ -877,6 +1026,8 @@ class _Compiled:
     a: sp.csc_array
     sf_rows: list
     rhs: np.ndarray
+    col_of: dict | None = None
+    """``id(variable)`` -> column, where already made."""
 
 
 def _values(params: list) -> np.ndarray:
@@ -937,7 +1088,7 @@ def new_solver() -> Solver:
 
 
 def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False,
-          solver: Solver | None = None) -> SolveResult:
+          solver: Solver | None = None, guided: bool = True) -> SolveResult:
     """Solve with HiGHS; load the incumbent plan into the model when there is one.
 
     With ``warm_start`` the variables' current values are handed to HiGHS as a starting
@@ -946,4 +1097,5 @@ def solve(built: BuiltModel, options: SolverOptions, warm_start: bool = False,
     last solve (parameters, or a re-targeted model of :func:`siting.model.parameters.
     update_data`) is updated in HiGHS, not the whole model.
     """
-    return (solver if solver is not None else Solver()).solve(built, options, warm_start)
+    return (solver if solver is not None else Solver()).solve(built, options, warm_start,
+                                                              guided)

@@ -24,7 +24,7 @@ from siting.model.money import Money, add_money
 from siting.model.objective import add_objective, coverage_weights
 from siting.model.parameters import add_parameters
 from siting.model.phasing import add_phasing
-from siting.model.rows import MatrixRows
+from siting.model.rows import LinearSum, MatrixRows
 from siting.model.service import SERVE_ALL_OBJECTIVES, add_service_constraints
 from siting.model.sets import ModelIndex, build_index
 from siting.model.siting import (
@@ -64,6 +64,9 @@ class BuiltModel:
     re-targets the model at other data)."""
     equity: Equity | None = None
     """Coverage floors (:mod:`siting.model.equity`)."""
+    linear_sums: tuple[LinearSum, ...] = ()
+    """Named sums over the pairs (``m.walk_total``, ``m.coverage_score``, ...) that the
+    solver compiles from arrays (:class:`siting.model.rows.LinearSum`)."""
 
     def violations(self, tol: float = 1e-6) -> list[str]:
         """Every Pyomo constraint, variable bound and matrix row that the variables' current
@@ -147,7 +150,8 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     add_siting_constraints(m, idx, opts)
     add_count_constraints(m, idx, opts)
     add_capacity_constraints(m, idx, opts)
-    matrix_rows = add_service_constraints(m, idx, opts)
+    serve = list(m.serve.values())  # one list, shared by the blocks and the linear sums
+    matrix_rows = add_service_constraints(m, idx, opts, serve)
     add_budget_constraint(m, idx, opts)
     scale = pyo.value(m.primary_scale)
     add_standard_constraints(m, idx, data, opts, std, info)
@@ -157,7 +161,7 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
     add_money(m, idx, data, money, ph, info, scale, std.penalty, opts.tie_break)
     add_equity(m, idx, data, opts, equity, info, floor_rows, hard=std.mode == "hard")
     # 4. objective
-    add_objective(m, idx, opts)
+    linear_sums = add_objective(m, idx, opts, serve)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
                       phasing=ph, matrix_rows=tuple(matrix_rows), money=money, data=data,
-                      equity=equity)
+                      equity=equity, linear_sums=tuple(linear_sums))

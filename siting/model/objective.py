@@ -39,9 +39,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from siting.config import ModelOptions
+from siting.model.rows import LinearSum
 from siting.model.sets import ModelIndex
 
 
@@ -80,30 +83,54 @@ def objective_scales(idx: ModelIndex, opts: ModelOptions, weight: dict[str, floa
     return Scales(wsum=wsum, cbar=max(cbar, 1.0), lbar=lbar or 1.0)
 
 
-def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> None:
+def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
+                  serve: list | None = None) -> list[LinearSum]:
     """Add ``m.objective`` and the expression ``m.coverage_score`` (max_coverage) or
-    ``m.walk_total`` (the other objectives).
+    ``m.walk_total`` (the other objectives), and ``m.pair_cost_total`` where pairs have costs.
 
     The weights :math:`w_f/D_f` and the tie-break's coefficient are parameters
     (``m.coverage_weight``, ``m.tie_break``; :mod:`siting.model.parameters`), so a change
     of demand re-weights the objective without rebuilding it. Standards contribute
     ``m.standards_penalty`` (shortfalls, always against the primary) and
     ``m.standards_bonus`` (preferred complexes), built by :mod:`siting.model.standards`.
+
+    The sums over pairs are built as ``LinearExpression`` objects from lists (no chain of
+    additions) and returned as :class:`siting.model.rows.LinearSum` for the solver to
+    compile from arrays (5,000 x 1,000 x 3: 2.1 s to build as a sum, about 7 s to compile).
+    ``serve``: the list of ``m.serve``'s variables the blocks share.
     """
     tau = opts.tie_break
-    # one pass over the pairs, with the variables fetched once (the pair sums dominate)
-    serve = list(m.serve.values())
-    pf, pd_, pc = idx.pair_function, idx.pair_distance, idx.pair_cost
+    serve = list(m.serve.values()) if serve is None else serve
+    pf = np.asarray(idx.pair_function, dtype=object)
+    pd_ = np.asarray(idx.pair_distance, dtype=float)
+    pc = np.asarray(idx.pair_cost, dtype=float)
+    sums: list[LinearSum] = []
+
+    def linear(name: str, coef: np.ndarray, coefficients=None, params=None) -> None:
+        nz = np.flatnonzero(coef) if params is None else np.arange(len(coef))
+        vs = [serve[p] for p in nz.tolist()]
+        cs = coef[nz].tolist() if params is None else [params[p] for p in nz.tolist()]
+        m.add_component(name, pyo.Expression(expr=LinearExpression(
+            constant=0.0, linear_coefs=cs, linear_vars=vs)))
+        sums.append(LinearSum(name, m.component(name), (serve,), nz, coef[nz].astype(float),
+                              coefficients))
+
     if opts.objective in ("max_coverage", "max_min_coverage"):
-        by_f: dict[str, list] = {}
-        for f, v in zip(pf, serve):
-            by_f.setdefault(f, []).append(v)
-        m.coverage_score = pyo.Expression(expr=sum(
-            m.coverage_weight[f] * sum(vs) for f, vs in by_f.items()))
+        funcs = sorted(set(pf.tolist()))
+        code = np.searchsorted(np.asarray(funcs, dtype=object), pf) if len(pf) else pf
+        weights = [m.coverage_weight[f] for f in funcs]
+
+        def coverage() -> np.ndarray:
+            w = np.array([pyo.value(q) for q in weights], dtype=float)
+            return w[code] if len(code) else np.zeros(0)
+
+        per_pair = [weights[k] for k in code.tolist()] if len(code) else []
+        linear("coverage_score", coverage(), coverage, per_pair)
     else:
-        m.walk_total = pyo.Expression(expr=sum(d * v for d, v in zip(pd_, serve) if d))
-    if any(pc):
-        pair_cost = sum(c * v for c, v in zip(pc, serve) if c)
+        linear("walk_total", pd_)
+    if np.any(pc):
+        linear("pair_cost_total", pc)
+        pair_cost = m.pair_cost_total
     else:
         pair_cost = 0.0
     extra = (m.standards_penalty + m.phasing_penalty + m.money_penalty
@@ -136,3 +163,4 @@ def add_objective(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
         if tau:
             expr = expr + m.tie_break * m.capex
         m.objective = pyo.Objective(expr=expr + extra, sense=pyo.minimize)
+    return sums

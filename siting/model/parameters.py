@@ -3,8 +3,8 @@
 Demand (demand rates, demand growth), priority weights and construction prices reach the model
 through a few numbers only; they are Pyomo mutable parameters, declared here and nowhere else:
 
-* ``demand[i,f]`` — :math:`d_{if}` of every demand with pairs: right-hand side of
-  ``service_demand``, coefficient of ``service_single_source`` and of the
+* ``demand[i,f]`` — :math:`d_{if}` of every demand with pairs: the bound of the
+  ``service_demand`` block, coefficient of ``service_single_source`` and of the
   ``service_if_hosted`` block;
 * ``units_cap[j,f]`` — the unit bound :math:`U_{jf}`, which depends on the demand within
   reach (:func:`siting.model.sets.build_index`): coefficient of ``capacity_units_max``;
@@ -168,7 +168,7 @@ def update_data(built: BuiltModel, data: ProblemData) -> BuiltModel | None:
         m.units[h].setub(u)
     for k, s in info.shortfalls.items():
         m.shortfall[k].setub(s["required"])
-    for block in built.matrix_rows:
+    for block in (*built.matrix_rows, *built.linear_sums):
         block.refresh()
     from siting.model.decisions import apply_bounds
 

@@ -12,8 +12,8 @@ from siting.model.sets import ModelIndex
 SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance", "min_lifecycle_cost")
 
 
-def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions
-                            ) -> list[MatrixRows]:
+def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
+                            serve: list | None = None) -> list[MatrixRows]:
     r"""Serve demand only from reachable sites, within capacity.
 
     .. math::
@@ -37,24 +37,23 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
     Walking limits are enforced by construction: a pair exists only if the walk from zone i
     to site j is within f's limit. The last family is the disaggregated "assignment bounded by
     opening" inequality of the facility-location literature (e.g. Cornuéjols, Nemhauser &
-    Wolsey 1990); it is implied by the others in integers but tightens the LP relaxation. Being
-    a valid inequality, it is returned as a matrix block (:func:`strong_assignment_rows`)
-    that the solver adds at hand-over, not built as Pyomo rows (measured on 5,000 x 1,000:
-    176 k rows, 1.2 s to build in Pyomo and about as long to compile).
+    Wolsey 1990); it is implied by the others in integers but tightens the LP relaxation.
+
+    ``service_demand``, ``service_capacity`` and ``service_if_hosted`` hold one term per pair
+    each (at 5,000 x 1,000 x 3 with the community rooms, 1.2 M pairs) and are returned as
+    matrix blocks (:mod:`siting.model.rows`) that the solver appends at hand-over, not built
+    as Pyomo rows: as Pyomo expressions they took 4.7 s to build and most of the compiler's
+    12.4 s. The other families are small and stay Pyomo rows.
     """
     serve_all = opts.objective in SERVE_ALL_OBJECTIVES
-    dem = [(i, f) for i, f in idx.demand if (i, f) in idx.pairs_of_demand]
-    serve = list(m.serve.values())  # fetched once: indexing m.serve[p] costs more than a sum
-
-    def demand_rule(m, i, f):
-        lhs = sum(serve[p] for p in idx.pairs_of_demand[(i, f)])
-        return lhs == m.demand[i, f] if serve_all else lhs <= m.demand[i, f]
-
-    m.service_demand = pyo.Constraint(dem, rule=demand_rule)
     hosts_with_pairs = [h for h in idx.hosts if h in idx.pairs_of_host]
-    m.service_capacity = pyo.Constraint(
-        hosts_with_pairs,
-        rule=lambda m, j, f: sum(serve[p] for p in idx.pairs_of_host[(j, f)]) <= m.units[j, f])
+    serve = list(m.serve.values()) if serve is None else serve  # shared by the blocks
+    pair_host = np.full(idx.n_pairs, -1, dtype=np.int64)  # position in hosts_with_pairs
+    for r, h in enumerate(hosts_with_pairs):
+        pair_host[idx.pairs_of_host[h]] = r
+    blocks = [demand_rows(m, idx, serve, serve_all),
+              capacity_rows(m, serve, hosts_with_pairs, pair_host)]
+
     def existing_rule(m, e, f):
         pairs = idx.pairs_of_existing.get((e, f), [])
         cap = idx.existing_capacity[(e, f)]
@@ -71,11 +70,45 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
                                                               idx.pair_function[p]]
             * m.assign[p])
     if opts.strong_assignment:
-        return [strong_assignment_rows(m, idx, hosts_with_pairs)]
-    return []
+        blocks.append(strong_assignment_rows(m, idx, serve, hosts_with_pairs, pair_host))
+    return blocks
 
 
-def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -> MatrixRows:
+def demand_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, serve_all: bool
+                ) -> MatrixRows:
+    r"""``service_demand``: :math:`\sum_j \mathrm{serve}_{ijf} \le d_{if}` (equal for the
+    serve-all objectives), one row per demand with pairs, in the order of ``m.DEMANDS``; the
+    bounds follow the demand parameters (``m.demand``)."""
+    keys = list(m.DEMANDS)
+    key_no = {k: n for n, k in enumerate(keys)}
+    row = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
+                      dtype=np.int64, count=idx.n_pairs)
+    demands = list(m.demand.values())  # in the order of m.DEMANDS
+
+    def bounds() -> tuple[np.ndarray, np.ndarray]:
+        d = np.fromiter((q.value for q in demands), dtype=float, count=len(demands))
+        return (d.copy() if serve_all else np.full(len(d), -np.inf)), d
+
+    lo, hi = bounds()
+    return MatrixRows("service_demand", row, (serve,), np.arange(idx.n_pairs),
+                      np.ones(idx.n_pairs), lo, hi, bounds=bounds, keys=keys)
+
+
+def capacity_rows(m: pyo.ConcreteModel, serve: list, hosts: list, pair_host: np.ndarray
+                  ) -> MatrixRows:
+    r"""``service_capacity``: :math:`\sum_i \mathrm{serve}_{ijf} - \mathrm{units}_{jf}
+    \le 0` for every host with pairs (``pair_host``: each pair's host, -1 for none)."""
+    pairs = np.flatnonzero(pair_host >= 0)
+    n = len(hosts)
+    row = np.concatenate([pair_host[pairs], np.arange(n)])
+    var_no = np.concatenate([pairs, len(serve) + np.arange(n)])
+    coef = np.concatenate([np.ones(len(pairs)), -np.ones(n)])
+    return MatrixRows("service_capacity", row, (serve, [m.units[h] for h in hosts]), var_no,
+                      coef, np.full(n, -np.inf), np.zeros(n), keys=hosts)
+
+
+def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, hosts: list,
+                           pair_host: np.ndarray) -> MatrixRows:
     r"""``service_if_hosted``: :math:`\mathrm{serve}_p - d_{if}\,\mathrm{host}_{jf} \le 0`,
     as a matrix block (:mod:`siting.model.rows`).
 
@@ -85,19 +118,18 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -
     (``m.demand``); the rows chosen stay when demand changes (a row that became implied is
     still valid, and one that would now tighten is merely missing).
     """
-    serve = list(m.serve.values())
-    ub, pdem = idx.units_ub, idx.pair_demand
+    ub = np.array([idx.units_ub[h] for h in hosts], dtype=float)
+    pdem = np.asarray(idx.pair_demand, dtype=float)
+    has = pair_host >= 0
+    pairs = np.flatnonzero(has & (pdem < ub[np.maximum(pair_host, 0)]))
     demands = list(m.demand.values())  # in the order of m.DEMANDS
     key_no = {k: n for n, k in enumerate(m.DEMANDS)}
-    pair_key = [key_no[k] for k in zip(idx.pair_zone, idx.pair_function)]
-    var, key = [], []
-    for h in hosts:
-        vh, u = m.host[h], ub[h]
-        for p in idx.pairs_of_host[h]:
-            if pdem[p] < u:
-                var += [serve[p], vh]
-                key.append(pair_key[p])
-    n, key = len(key), np.asarray(key, dtype=np.int64)
+    pair_key = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
+                           dtype=np.int64, count=idx.n_pairs)
+    key = pair_key[pairs]
+    n = len(pairs)
+    var_no = np.empty(2 * n, dtype=np.int64)
+    var_no[0::2], var_no[1::2] = pairs, len(serve) + pair_host[pairs]
 
     def coefficients() -> np.ndarray:
         d = np.fromiter((q.value for q in demands), dtype=float, count=len(demands))
@@ -105,5 +137,6 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, hosts: list) -
         c[1::2] = -d[key]
         return c
 
-    return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2), var, coefficients(),
+    return MatrixRows("service_if_hosted", np.repeat(np.arange(n), 2),
+                      (serve, [m.host[h] for h in hosts]), var_no, coefficients(),
                       np.full(n, -np.inf), np.zeros(n), coefficients)
