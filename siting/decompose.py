@@ -917,7 +917,9 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     if not started:
         got = serve_all_start(built, improve_s=min(5.0, 0.1 * options.time_limit_s))
         started = got is not None and solver.values_feasible()
-        how = f"a constructive plan ({got['method']})" if got is not None else ""
+        fill = got is not None and got["order"] == "fill"
+        how = (f"a constructive plan ({got['method']}{', demand by demand' if fill else ''})"
+               if got is not None else "")
         if got is not None and not started:
             x0 = np.array([0.0 if v.value is None else v.value for v in solver._columns])
             bad = solver.violated(x0)[:1]

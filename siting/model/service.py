@@ -77,13 +77,13 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
 def demand_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, serve_all: bool
                 ) -> MatrixRows:
     r"""``service_demand``: :math:`\sum_j \mathrm{serve}_{ijf} \le d_{if}` (equal for the
-    serve-all objectives), one row per demand with pairs, in the order of ``m.DEMANDS``; the
-    bounds follow the demand parameters (``m.demand``)."""
-    keys = list(m.DEMANDS)
+    serve-all objectives), one row per demand with pairs, in the data's order; the bounds
+    follow the demand parameters (``m.demand``)."""
+    keys = [k for k in idx.demand if k in idx.pairs_of_demand]  # the order of the data
     key_no = {k: n for n, k in enumerate(keys)}
     row = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
                       dtype=np.int64, count=idx.n_pairs)
-    demands = list(m.demand.values())  # in the order of m.DEMANDS
+    demands = [m.demand[k] for k in keys]
 
     def bounds() -> tuple[np.ndarray, np.ndarray]:
         d = np.fromiter((q.value for q in demands), dtype=float, count=len(demands))
@@ -122,6 +122,7 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, h
     pdem = np.asarray(idx.pair_demand, dtype=float)
     has = pair_host >= 0
     pairs = np.flatnonzero(has & (pdem < ub[np.maximum(pair_host, 0)]))
+    pairs = pairs[np.argsort(pair_host[pairs], kind="stable")]  # host by host
     demands = list(m.demand.values())  # in the order of m.DEMANDS
     key_no = {k: n for n, k in enumerate(m.DEMANDS)}
     pair_key = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
