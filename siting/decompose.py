@@ -82,9 +82,9 @@ MASTER_ROWS = ("siting_count_exact", "siting_count_max", "siting_budget")
 KNOWN_BLOCKS = frozenset({"service_demand", "service_capacity", "service_if_hosted"})
 BIG_MODEL_COLUMNS = 200_000
 BIG_MODEL_SECONDS = 120.0
-"""A serve-all model with several functions and more columns than this is not handed to
-HiGHS when less than ``BIG_MODEL_SECONDS`` are left after its start and bound (see
-:func:`_solve_whole`)."""
+"""A serve-all model with several functions and more columns than ``BIG_MODEL_COLUMNS`` is
+not handed to HiGHS when less than ``BIG_MODEL_SECONDS`` per million columns (this at
+least) are left after its start and bound (see :func:`_solve_whole`, :func:`highs_seconds`)."""
 BIG_MODEL_RESERVE = 2.0
 """Seconds kept back from the Lagrangian bound of such a model for storing its plan."""
 _INF = highspy.kHighsInf
@@ -928,10 +928,12 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         res = solver.solve(built, options, warm_start=warm_start)
         return _with_note(res, f"single model: {reason}{rejected}")
     first_s = time.perf_counter() - t0
+    how += f" at {first_s:.1f} s"
     if options.time_limit_s > 0:
+        t1 = time.perf_counter()
         polished = _polish_flows(built, solver, 0.1 * options.time_limit_s)
         if polished:
-            how += f", flows re-optimised ({polished})"
+            how += f", flows re-optimised ({polished}; {time.perf_counter() - t1:.1f} s)"
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
     upper = float(solver._cost @ x + solver._offset)
@@ -941,11 +943,13 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         share = _bound_share(time.perf_counter() - t0, options.time_limit_s,
                              len(solver._columns))
         target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
+        t1 = time.perf_counter()
         lower = view.improve(upper, initial_multipliers(view, upper), share, target=target,
                              iterations=100_000)  # the clock decides
         if not math.isfinite(lower):
             lower = None
-        note += (f"; Lagrangian bound {lower:.6g} after {view.iterations} steps"
+        note += (f"; Lagrangian bound {lower:.6g} after {view.iterations} steps "
+                 f"({time.perf_counter() - t1:.1f} s)"
                  if lower is not None else "; no finite Lagrangian bound")
         if lower is not None and lower >= target:
             solver.store(x)
@@ -957,7 +961,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     else:
         note += f"; no Lagrangian bound ({view})"
     left = options.time_limit_s - (time.perf_counter() - t0)
-    if len(solver._columns) > BIG_MODEL_COLUMNS and left < BIG_MODEL_SECONDS:
+    if left < highs_seconds(len(solver._columns)):
         # HiGHS would only overrun the limit: at 0.37 M columns neither simplex nor
         # interior point solved the root LP in 150 s, and at 1.2 M columns a solve given
         # 30 s stopped after 60 s (its presolve does not watch the clock)
@@ -979,14 +983,25 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                    first_plan_s=first_s)
 
 
+def highs_seconds(n_columns: int) -> float:
+    """Seconds a serve-all model of ``n_columns`` must have left for HiGHS to run on it
+    (``inf`` if it is small enough to run always, ``BIG_MODEL_COLUMNS``). HiGHS's presolve
+    does not watch the clock, and its overrun grows with the model: at 1.2 M columns a
+    solve given 30 s stopped after 60 s; at 3.1 M columns (20,000 x 3,000 x 3 ``min_cost``)
+    one given 186 s stopped after about 386 s, the run 200 s over its 300 s limit."""
+    if n_columns <= BIG_MODEL_COLUMNS:
+        return 0.0
+    return BIG_MODEL_SECONDS * max(1.0, n_columns / 1e6)
+
+
 def _bound_share(elapsed: float, limit: float, n_columns: int) -> float:
     """Seconds for the Lagrangian bound of :func:`_solve_whole`: what is left of a quarter of
     ``limit``, a fifth at least (HiGHS alone proves nothing at city scale); if HiGHS will not
-    run after it (over ``BIG_MODEL_COLUMNS`` with under ``BIG_MODEL_SECONDS`` left), all that
+    run after it (under :func:`highs_seconds` left), all that
     is left but a reserve for storing the plan (5,000 x 1,000 x 3 ``min_cost`` at 60 s: 12 s
     gave a 1.38 % gap and left 17 s unused)."""
     share = max(0.25 * limit - elapsed, 0.2 * limit)
-    if n_columns > BIG_MODEL_COLUMNS and limit - elapsed - share < BIG_MODEL_SECONDS:
+    if limit - elapsed - share < highs_seconds(n_columns):
         share = max(share, limit - elapsed - max(BIG_MODEL_RESERVE, 0.05 * limit))
     return share
 

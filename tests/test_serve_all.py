@@ -124,12 +124,12 @@ def test_demand_by_demand_fill_is_the_last_resort_and_feasible(min_cost_cases, m
 
 
 @pytest.mark.parametrize("method", ["greedy", "nearest"])
-def test_transportation_repair_alone_serves_all_and_is_feasible(min_cost_cases, method,
-                                                              monkeypatch):
-    """With every pass before it serving nothing, the repair's max-flow LP per function
-    builds the plan from scratch (as at 20,000 x 3,000 x 3 it finishes one that strands
-    demand): its plan holds every row, serves all demand, and is no better than the
-    optimum."""
+def test_neighbourhood_repair_alone_serves_all_and_is_feasible(min_cost_cases, method,
+                                                               monkeypatch):
+    """With every pass before it serving nothing, the repair's MIP over the stranded
+    demand's neighbourhood builds the plan from scratch (at 20,000 x 3,000 x 3 it
+    finishes one that strands demand): its plan holds every row, serves all demand, and
+    is no better than the optimum."""
     from siting.model import serve_start
 
     for name in ("greedy", "nearest", "fill_by_demand", "augment"):
@@ -139,8 +139,7 @@ def test_transportation_repair_alone_serves_all_and_is_feasible(min_cost_cases, 
         solver = Solver()
         solver.load(built)
         got = serve_all_start(built, method)
-        assert got is not None, seed  # all 8 seeds, both methods (one function at a
-        # time could starve a later one of area; on these cities it does not)
+        assert got is not None, seed  # all 8 seeds, both methods
         assert got["order"] == "distance", seed  # the first order, repaired
         assert solver.values_feasible() and not built.violations(), seed
         assert pyo.value(built.model.objective) >= res.objective - 1e-6 * abs(res.objective)
@@ -341,7 +340,7 @@ def test_flow_polish_keeps_the_plan_feasible_and_never_worse(min_distance_cases)
 
 
 def test_bound_takes_the_time_left_when_highs_will_not_run():
-    from siting.decompose import BIG_MODEL_COLUMNS, _bound_share
+    from siting.decompose import BIG_MODEL_COLUMNS, _bound_share, highs_seconds
 
     # a small model: a quarter of the limit less what is spent, a fifth at least
     assert _bound_share(5.0, 60.0, 1_000) == pytest.approx(12.0)
@@ -350,6 +349,12 @@ def test_bound_takes_the_time_left_when_highs_will_not_run():
     assert _bound_share(20.0, 60.0, BIG_MODEL_COLUMNS + 1) == pytest.approx(37.0)
     # a big one with time for HiGHS afterwards keeps the usual share
     assert _bound_share(20.0, 600.0, BIG_MODEL_COLUMNS + 1) == pytest.approx(130.0)
+    # HiGHS needs time in proportion to the columns (120 s per million): 3.1 M columns
+    # with 280 s of 600 left after the share is not enough, so the bound takes all but 5 %
+    assert highs_seconds(3_100_000) == pytest.approx(372.0)
+    assert highs_seconds(BIG_MODEL_COLUMNS) == 0.0
+    assert _bound_share(200.0, 600.0, 1_000_000) == pytest.approx(120.0)
+    assert _bound_share(200.0, 600.0, 3_100_000) == pytest.approx(370.0)
 
 
 def test_big_model_returns_the_plan_and_bound_without_highs(min_cost_cases, monkeypatch):
