@@ -372,3 +372,52 @@ def test_big_model_returns_the_plan_and_bound_without_highs(min_cost_cases, monk
     assert out.bound <= res.objective + 1e-6 * abs(res.objective)
     assert out.mip_gap == pytest.approx((out.objective - out.bound) / out.objective)
     assert not built.violations()
+
+
+def test_lp_rounded_min_distance_plan_is_feasible(min_distance_cases):
+    """The LP relaxation's flows, rounded to whole units and repaired, make a plan that
+    holds every row, serves all demand and is no better than the optimum; the LP's value
+    is below the optimum."""
+    from siting.model.serve_start import serve_all_from_flows
+
+    found = 0
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        bound, x = solver.relax(built, 30, "simplex")
+        assert bound <= res.objective + 1e-6 * abs(res.objective), seed
+        cols = [solver.column(v) for v in built.model.serve.values()]
+        flows = np.array([0.0 if c is None else x[c] for c in cols])
+        got = serve_all_from_flows(built, flows)
+        if got is None:
+            continue
+        found += 1
+        assert got["method"] == "rounded"
+        assert solver.values_feasible() and not built.violations(), seed
+        assert pyo.value(built.model.objective) >= res.objective - 1e-6 * abs(res.objective)
+    assert found >= len(min_distance_cases) // 2
+
+
+def test_min_distance_takes_the_lp_bound_and_the_better_plan(min_distance_cases,
+                                                            monkeypatch):
+    """With HiGHS kept out (as at city scale), a min_distance solve reports the LP
+    relaxation's bound, below the optimum, and a plan no worse than the nearest-first
+    start's, feasible and not better than the optimum."""
+    import siting.decompose as dec
+    from siting.model.serve_start import serve_all_start
+
+    monkeypatch.setattr(dec, "BIG_MODEL_COLUMNS", 0)
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        assert serve_all_start(built) is not None, seed
+        start = pyo.value(built.model.objective)
+        out = solve_structured(built, SolverOptions(time_limit_s=20, mip_rel_gap=0.0),
+                               solver=Solver())
+        assert out.has_solution and "LP relaxation" in out.termination, out.termination
+        assert "HiGHS not run" in out.termination or out.status == "optimal"
+        assert out.bound <= res.objective + 1e-6 * abs(res.objective), seed
+        assert res.objective - 1e-6 * abs(res.objective) <= out.objective <= start + 1e-6
+        assert not built.violations(), seed

@@ -14,7 +14,8 @@ alone found no plan for it: at 1,000 communities x 300 spaces x 3 functions
   space takes serves its nearest unserved demand first.
 * ``min_distance`` — every demand, in order of walking distance over all pairs, goes to its
   nearest space that still has room (the transportation greedy), spaces taken through the
-  channel that gives them most usable area.
+  channel that gives them most usable area. A solve then also rounds the LP relaxation's
+  flows to a plan (:func:`serve_all_from_flows`) and keeps the better one.
 
 Both continue with that nearest-first fill for any demand the first pass left (its spaces full),
 growing open spaces or opening new ones, then an augmenting step for demand still left next
@@ -49,7 +50,7 @@ import numpy as np
 from siting.model import BuiltModel
 from siting.model.service import SERVE_ALL_OBJECTIVES
 
-__all__ = ["serve_all_start"]
+__all__ = ["serve_all_from_flows", "serve_all_start"]
 
 log = logging.getLogger(__name__)
 
@@ -83,19 +84,51 @@ def serve_all_start(built: BuiltModel, method: str | None = None,
         return _serve_all_start(built, method, improve_s)
 
 
-def _serve_all_start(built: BuiltModel, method: str | None, improve_s: float) -> dict | None:
+def _decided(built: BuiltModel) -> bool:
+    """Whether these plans decide every row of ``built`` (module text)."""
     m, opts = built.model, built.options
     if (opts.objective not in SERVE_ALL_OBJECTIVES or opts.single_source
             or opts.n_spaces is not None or built.phasing.enabled):
+        return False
+    # pins forcing something open: the money and pins starts handle those
+    return not (any((v.lb or 0) > 0 for v in m.build.values()) or any(
+        (v.lb or 0) > 0 for v in m.host.values()) or any(
+        (v.lb or 0) > 0 for v in m.units.values()))
+
+
+def serve_all_from_flows(built: BuiltModel, flows: np.ndarray) -> dict | None:
+    """Set a plan serving all demand rounded from pair flows ``flows`` (one per pair of
+    ``built.index``, e.g. the LP relaxation's): :meth:`_Plan.take_flows`, then the
+    nearest-first fill, the augmenting step and the repair for what rounding left. Returns
+    :func:`serve_all_start`'s summary (``method`` ``rounded``) or ``None`` (not all demand
+    served, or rows these plans do not decide; the variables are then untouched)."""
+    from pyomo.common.gc_manager import PauseGC
+
+    if not _decided(built):
         return None
+    with PauseGC():
+        plan = _Plan(built, "distance")
+        if not plan.take_flows(flows):
+            return None
+        if max(plan.residual, default=0.0) > 1e-7:
+            plan.nearest()
+        if max(plan.residual, default=0.0) > 1e-7:
+            plan.augment()
+        if max(plan.residual, default=0.0) > 1e-7:
+            plan.repair()
+        if max(plan.residual, default=0.0) > 1e-7:
+            return None
+        return {**plan.write(), "method": "rounded", "order": "flows", "closed": 0}
+
+
+def _serve_all_start(built: BuiltModel, method: str | None, improve_s: float) -> dict | None:
+    opts = built.options
     if method is None:
         method = "nearest" if opts.objective == "min_distance" else "greedy"
     if method not in ("greedy", "nearest"):
         raise ValueError(f"serve_all_start: unknown method {method!r}")
-    if any((v.lb or 0) > 0 for v in m.build.values()) or any(
-            (v.lb or 0) > 0 for v in m.host.values()) or any(
-            (v.lb or 0) > 0 for v in m.units.values()):
-        return None  # pins forcing something open: the money and pins starts handle those
+    if not _decided(built):
+        return None
     for order in ("distance", "scarcity", "fill"):
         plan = _Plan(built, "distance" if order == "fill" else order)
         plan.fill_existing()
@@ -318,6 +351,73 @@ class _Plan:
             got = self.room(p, want)
             if got is not None:
                 self.place(p, *got)
+
+    def take_flows(self, flows: np.ndarray) -> bool:
+        """Set the plan to pair flows ``flows`` (e.g. an LP relaxation's), rounded: each
+        demand's flows within it, flows under 10^-6 dropped, each host with flow gets
+        ``max(min units, ceil(flow))`` (its bound at most, the flow cut to it), each space
+        with units its channel with most usable area. A space whose units then need more
+        area than it has gives up units one at a time (the last unit of the host whose last
+        unit serves least, all of a host's units once below its minimum), their flow left
+        unserved for the passes after. Existing facilities keep their flows within their
+        capacity. ``False`` (the plan untouched) if more spaces would open than the count
+        of spaces allows."""
+        idx = self.idx
+        n_hosts = len(self.hosts)
+        key = np.asarray(self.pair_key, dtype=np.int64)
+        host = np.asarray(self.host_of_pair, dtype=np.int64)
+        x = np.clip(np.asarray(flows, dtype=float), 0.0, np.asarray(idx.pair_demand))
+        x[x < 1e-6] = 0.0
+        x[host < 0] = 0.0  # pairs to hosts that cannot open
+        for k_, ps in idx.pairs_of_existing.items():  # existing facilities: as given
+            ps = np.asarray(ps, dtype=np.int64)
+            f = np.clip(np.asarray(flows, dtype=float)[ps], 0.0, None)
+            cap = float(idx.existing_capacity.get(k_, 0.0))
+            x[ps] = f * min(1.0, cap / max(f.sum(), _EPS))
+        demand = np.array([float(idx.demand[k]) for k in self.keys])
+        got = np.bincount(key, weights=x, minlength=len(self.keys))
+        x *= np.minimum(1.0, demand / np.maximum(got, _EPS))[key]
+        on = host >= 0
+        load = np.bincount(host[on], weights=x[on], minlength=n_hosts)
+        lb, ub = np.asarray(self.lb, dtype=float), np.asarray(self.ub, dtype=float)
+        units = np.where(load > 1e-6, np.minimum(np.maximum(lb, np.ceil(load - 1e-6)), ub), 0.0)
+        area = np.asarray(self.area, dtype=float)
+        host_space = np.asarray(self.space_of_host, dtype=np.int64)
+        used = np.bincount(host_space, weights=area * units, minlength=len(self.spaces))
+        if (used > 0).sum() > self.max_open:
+            return False
+        choice = [None] * len(self.spaces)
+        for j in np.flatnonzero(used > 0).tolist():
+            if not self.options[j]:
+                units[self.hosts_of[j]] = 0.0
+                used[j] = 0.0
+                continue
+            o = max(self.options[j], key=lambda o: (self.capacity(o), -idx.fixed_cost[o]))
+            cap = self.capacity(o)
+            while used[j] > cap + 1e-9:  # the unit serving least goes first
+                k = min((k for k in self.hosts_of[j] if units[k] > 0),
+                        key=lambda k: (min(load[k], units[k]) - (units[k] - 1), k))
+                drop = units[k] if units[k] - 1 < max(lb[k], 1) else 1.0
+                units[k] -= drop
+                used[j] -= area[k] * drop
+            if used[j] > 0:
+                choice[j] = o
+        # flows within the units (each host's flows cut in proportion)
+        cut = np.minimum(1.0, units / np.maximum(load, _EPS))
+        x[on] *= cut[host[on]]
+        got = np.bincount(key, weights=x, minlength=len(self.keys))
+        load = np.bincount(host[on], weights=x[on], minlength=n_hosts)
+        self.serve = x.tolist()
+        self.residual = np.maximum(demand - got, 0.0).tolist()
+        for q, k in enumerate(self.keys):  # demand nothing reaches: no row (as in __init__)
+            if k not in idx.pairs_of_demand:
+                self.residual[q] = 0.0
+        self.units = units.astype(int).tolist()
+        self.served = np.where(units > 0, load, 0.0).tolist()
+        self.used = [float(a) if c is not None else 0.0 for a, c in zip(used, choice)]
+        self.choice = choice
+        self.n_open = sum(c is not None for c in choice)
+        return True
 
     def fill_by_demand(self) -> None:
         """Each demand in turn (in key order) to its nearest spaces with room, a closed
