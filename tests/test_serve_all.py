@@ -421,3 +421,4 @@ def test_min_distance_takes_the_lp_bound_and_the_better_plan(min_distance_cases,
         assert out.bound <= res.objective + 1e-6 * abs(res.objective), seed
         assert res.objective - 1e-6 * abs(res.objective) <= out.objective <= start + 1e-6
         assert not built.violations(), seed
+
