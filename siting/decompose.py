@@ -947,39 +947,32 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
     upper = float(solver._cost @ x + solver._offset)
-    view = lagrangian_view(built, solver) if lp_bound is None else "the LP bound is tighter"
     lower = None if lp_bound is None else min(lp_bound, upper)
     note = f"single model from {how}: {reason}"
-    if lp_bound is not None:
-        target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
-        if lower >= target:
-            solver.store(x)
-            runtime = time.perf_counter() - t0
-            solver.history = [(first_s, upper, lower)]
-            return SolveResult("optimal", True, upper, lower, relative_gap(upper, lower),
-                               runtime, f"Optimal (the plan is within the gap of the LP "
-                               f"bound; {note})", _version(), 0.0, first_s)
-    elif not isinstance(view, str):
-        share = _bound_share(time.perf_counter() - t0, options.time_limit_s,
-                             len(solver._columns))
-        target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
-        t1 = time.perf_counter()
-        lower = view.improve(upper, initial_multipliers(view, upper), share, target=target,
-                             iterations=100_000)  # the clock decides
-        if not math.isfinite(lower):
-            lower = None
-        note += (f"; Lagrangian bound {lower:.6g} after {view.iterations} steps "
-                 f"({time.perf_counter() - t1:.1f} s)"
-                 if lower is not None else "; no finite Lagrangian bound")
-        if lower is not None and lower >= target:
-            solver.store(x)
-            runtime = time.perf_counter() - t0
-            solver.history = [(first_s, upper, lower)]
-            return SolveResult("optimal", True, upper, lower, relative_gap(upper, lower),
-                               runtime, f"Optimal (the plan is within the gap of the bound; "
-                               f"{note})", _version(), 0.0, first_s)
-    elif lp_bound is None:
-        note += f"; no Lagrangian bound ({view})"
+    target = upper - max(options.mip_rel_gap * abs(upper), options.mip_abs_gap)
+    if lp_bound is None:  # the Lagrangian (never above the LP, when that is solved)
+        view = lagrangian_view(built, solver)
+        if not isinstance(view, str):
+            share = _bound_share(time.perf_counter() - t0, options.time_limit_s,
+                                 len(solver._columns))
+            t1 = time.perf_counter()
+            lower = view.improve(upper, initial_multipliers(view, upper), share,
+                                 target=target, iterations=100_000)  # the clock decides
+            if not math.isfinite(lower):
+                lower = None
+            note += (f"; Lagrangian bound {lower:.6g} after {view.iterations} steps "
+                     f"({time.perf_counter() - t1:.1f} s)"
+                     if lower is not None else "; no finite Lagrangian bound")
+        else:
+            note += f"; no Lagrangian bound ({view})"
+    if lower is not None and lower >= target:
+        solver.store(x)
+        runtime = time.perf_counter() - t0
+        solver.history = [(first_s, upper, lower)]
+        return SolveResult("optimal", True, upper, lower, relative_gap(upper, lower),
+                           runtime, f"Optimal (the plan is within the gap of the "
+                           f"{'LP ' if lp_bound is not None else ''}bound; {note})",
+                           _version(), 0.0, first_s)
     left = options.time_limit_s - (time.perf_counter() - t0)
     if left < highs_seconds(len(solver._columns)):
         # HiGHS would only overrun the limit: at 0.37 M columns neither simplex nor
