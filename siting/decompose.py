@@ -897,17 +897,19 @@ def solve_structured(built: BuiltModel, options: SolverOptions, solver: Solver |
 
 def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm_start: bool,
                  reason: str, t0: float) -> SolveResult:
-    """The single model, from a plan serving all demand and with a Lagrangian bound.
+    """The single model, from a plan serving all demand and with a bound of its own.
 
     The plan is the held one (``warm_start``) if it satisfies every row, else
-    :func:`siting.model.serve_start.serve_all_start`'s; the bound is
-    :mod:`siting.serve_bound`'s, improved for what is left of a quarter of the time limit
-    (a fifth at least; all the time left but ``BIG_MODEL_RESERVE`` when HiGHS will not run
-    after it, ``BIG_MODEL_COLUMNS``). If the
-    plan is within the gap asked of that bound it is the result (HiGHS does not run);
-    otherwise HiGHS solves the single model from it with the time left (unless the model is
-    too big for that time: ``BIG_MODEL_COLUMNS``), and the better of its bound and the
-    Lagrangian one is reported. Without a checked plan, HiGHS alone."""
+    :func:`siting.model.serve_start.serve_all_start`'s. For ``min_distance`` the LP
+    relaxation is then solved (``LP_SHARE`` of the time left): its value is the bound and
+    its flows, rounded, a second plan, kept if better (:func:`_rounded_from_lp`). Otherwise
+    the bound is :mod:`siting.serve_bound`'s, improved for what is left of a quarter of the
+    time limit (a fifth at least; all the time left but ``BIG_MODEL_RESERVE`` when HiGHS
+    will not run after it, :func:`highs_seconds`; never past the limit). If the plan is
+    within the gap asked of that bound it is the result (HiGHS does not run); otherwise
+    HiGHS solves the single model from it with the time left (unless the model is too big
+    for that time: :func:`highs_seconds`), and the better of its bound and ours is
+    reported. Without a checked plan, HiGHS alone."""
     from siting.model.serve_start import serve_all_start
     from siting.serve_bound import initial_multipliers, lagrangian_view
 
@@ -998,7 +1000,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
 
 def highs_seconds(n_columns: int) -> float:
     """Seconds a serve-all model of ``n_columns`` must have left for HiGHS to run on it
-    (``inf`` if it is small enough to run always, ``BIG_MODEL_COLUMNS``). HiGHS's presolve
+    (0 if it is small enough to run always, ``BIG_MODEL_COLUMNS``). HiGHS's presolve
     does not watch the clock, and its overrun grows with the model: at 1.2 M columns a
     solve given 30 s stopped after 60 s; at 3.1 M columns (20,000 x 3,000 x 3 ``min_cost``)
     one given 186 s stopped after about 386 s, the run 200 s over its 300 s limit."""
@@ -1064,9 +1066,11 @@ def _bound_share(elapsed: float, limit: float, n_columns: int) -> float:
     is left but a reserve for storing the plan (5,000 x 1,000 x 3 ``min_cost`` at 60 s: 12 s
     gave a 1.38 % gap and left 17 s unused)."""
     share = max(0.25 * limit - elapsed, 0.2 * limit)
+    reserve = max(BIG_MODEL_RESERVE, 0.05 * limit)
     if limit - elapsed - share < highs_seconds(n_columns):
-        share = max(share, limit - elapsed - max(BIG_MODEL_RESERVE, 0.05 * limit))
-    return share
+        share = max(share, limit - elapsed - reserve)
+    # never past the limit (a min_distance LP not solved in its share came before)
+    return max(min(share, limit - elapsed - reserve), 0.0)
 
 
 def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:

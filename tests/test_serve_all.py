@@ -355,6 +355,9 @@ def test_bound_takes_the_time_left_when_highs_will_not_run():
     assert highs_seconds(BIG_MODEL_COLUMNS) == 0.0
     assert _bound_share(200.0, 600.0, 1_000_000) == pytest.approx(120.0)
     assert _bound_share(200.0, 600.0, 3_100_000) == pytest.approx(370.0)
+    # and never past the limit: 45 s spent of 60 (an LP not solved in its share) leaves 12
+    assert _bound_share(45.0, 60.0, 1_000) == pytest.approx(12.0)
+    assert _bound_share(59.0, 60.0, 1_000) == 0.0
 
 
 def test_big_model_returns_the_plan_and_bound_without_highs(min_cost_cases, monkeypatch):

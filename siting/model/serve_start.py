@@ -400,8 +400,10 @@ class _Plan:
                 drop = units[k] if units[k] - 1 < max(lb[k], 1) else 1.0
                 units[k] -= drop
                 used[j] -= area[k] * drop
-            if used[j] > 0:
+            if any(units[k] > 0 for k in self.hosts_of[j]):
                 choice[j] = o
+            else:
+                used[j] = 0.0
         # flows within the units (each host's flows cut in proportion)
         cut = np.minimum(1.0, units / np.maximum(load, _EPS))
         x[on] *= cut[host[on]]
