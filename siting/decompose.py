@@ -948,6 +948,11 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
             how += f", flows re-optimised ({polished}; {time.perf_counter() - t1:.1f} s)"
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
+    if built.options.objective == "min_distance" and options.time_limit_s > 0:
+        x, searched = _search(built, solver, x, options.time_limit_s
+                              - (time.perf_counter() - t0))
+        if searched:
+            how += f"; {searched}"
     upper = float(solver._cost @ x + solver._offset)
     lower = None if lp_bound is None else min(lp_bound, upper)
     note = f"single model from {how}: {reason}"
@@ -1057,6 +1062,30 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
             v.set_value(val, skip_validation=True)
     return bound, (f"LP relaxation {bound:.6g} in {lp_s:.1f} s, rounded plan "
                    f"{'not feasible' if math.isinf(after) else f'{after:.6g}'} kept out")
+
+
+def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float
+            ) -> tuple[np.ndarray, str]:
+    """For ``min_distance``: :func:`siting.neighbourhood.improve` on the plan ``x`` with the
+    time ``left`` (but ``BIG_MODEL_RESERVE``; half of it if HiGHS is to run after it, which
+    it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, stored on the
+    variables if it improved, and what was done ("" if nothing).
+
+    Measured (``benchmarks/city_scale.py --objective min_distance --time-limit 60``): the
+    LP's bound was within 3 % of the plan this search reached in 300 s at 1,000 x 300 x 3,
+    where HiGHS from the rounded plan improved nothing in 150 s: the gap was the plan's."""
+    from siting.neighbourhood import improve
+
+    n = len(solver._columns)
+    share = left - max(BIG_MODEL_RESERVE, 0.05 * left)
+    if highs_seconds(n) == 0.0:  # HiGHS runs after it
+        share = 0.5 * left
+    if share < 1.0:
+        return x, ""
+    x, got = improve(built, solver, x, share)
+    if got.improved:
+        solver.store(x)
+    return x, got.text()
 
 
 def _bound_share(elapsed: float, limit: float, n_columns: int) -> float:

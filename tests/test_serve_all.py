@@ -425,3 +425,89 @@ def test_min_distance_takes_the_lp_bound_and_the_better_plan(min_distance_cases,
         assert res.objective - 1e-6 * abs(res.objective) <= out.objective <= start + 1e-6
         assert not built.violations(), seed
 
+
+
+def _held_plan(solver):
+    x = np.array([v.value for v in solver._columns], dtype=float)
+    x[solver._integer] = np.round(x[solver._integer])
+    return x
+
+
+def test_neighbourhood_search_reaches_the_optimum_when_a_neighbourhood_is_the_city(
+        min_distance_cases):
+    """On cities of 5 spaces the last neighbourhoods (8 spaces) are the whole model, so the
+    search, run to convergence from the nearest-first plan, ends at the enumerated optimum
+    (within the 10^-4 its last restricted MIPs are solved to); every plan on the way holds
+    every row."""
+    from siting.neighbourhood import LEVELS, improve
+
+    assert LEVELS[-1][0] >= 5
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        assert serve_all_start(built, "nearest") is not None, seed
+        x0 = _held_plan(solver)
+        start = float(solver._cost @ x0 + solver._offset)
+        x, got = improve(built, solver, x0, 60.0)
+        assert not got.clock and got.before == pytest.approx(start)
+        assert solver.feasible(x), seed
+        solver.store(x)
+        assert not built.violations(), seed
+        assert got.after == pytest.approx(pyo.value(built.model.objective), rel=1e-9)
+        assert res.objective - 1e-6 * abs(res.objective) <= got.after
+        assert got.after <= res.objective * (1 + 1.5e-4) + 1e-6, (seed, got.after,
+                                                                   res.objective)
+
+
+def test_neighbourhood_search_on_a_larger_city_holds_every_row_and_repeats(monkeypatch):
+    """On a city its neighbourhoods do not cover (30 spaces, at most 8 re-planned at a time)
+    and with a count of spaces the constructions do not plan for, the search keeps every
+    row, never worsens the plan, improves the nearest-first one, and gives the same plan
+    twice."""
+    from siting.neighbourhood import improve
+
+    data = None
+    for seed in range(20):
+        data = _city(100 + seed, n_zones=40, n_spaces=30)
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built, "nearest") is not None:
+            break
+    else:
+        pytest.fail("no servable city drawn")
+    x0 = _held_plan(solver)
+    open_now = int(round(sum(v.value for v in built.model.build.values())))
+    plans = []
+    for _ in range(2):
+        x, got = improve(built, solver, x0, 60.0)
+        assert solver.feasible(x) and got.after <= got.before
+        plans.append(x)
+    assert got.improved >= 1 and got.after < got.before
+    assert np.array_equal(plans[0], plans[1])
+    # a count of spaces (a row the search must keep): at most the plan's own count
+    capped = build_model(data, ModelOptions(objective="min_distance",
+                                            max_spaces=open_now))
+    s2 = Solver()
+    s2.load(capped)
+    assert serve_all_start(capped, "nearest") is not None
+    x, got = improve(capped, s2, _held_plan(s2), 60.0)
+    s2.store(x)
+    assert not capped.violations()
+    assert int(round(sum(v.value for v in capped.model.build.values()))) <= open_now
+
+
+def test_min_distance_solve_runs_the_neighbourhood_search(min_distance_cases, monkeypatch):
+    """At city scale (HiGHS kept out) the solve's plan comes from the search after the LP
+    rounding and says so; it is feasible and no better than the optimum."""
+    import siting.decompose as dec
+
+    monkeypatch.setattr(dec, "BIG_MODEL_COLUMNS", 0)
+    seed, data, res, _, _ = min_distance_cases[0]
+    built = build_model(data, ModelOptions(objective="min_distance"))
+    out = solve_structured(built, SolverOptions(time_limit_s=20, mip_rel_gap=0.0),
+                           solver=Solver())
+    assert "neighbourhood search" in out.termination, out.termination
+    assert out.objective >= res.objective - 1e-6 * abs(res.objective)
+    assert not built.violations()
