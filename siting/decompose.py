@@ -935,22 +935,23 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
         return _with_note(res, f"single model: {reason}{rejected}")
     first_s = time.perf_counter() - t0
     how += f" at {first_s:.1f} s"
-    lp_bound = None
-    if built.options.objective == "min_distance" and options.time_limit_s > 0:
-        lp_bound, rounded = _rounded_from_lp(built, solver, LP_SHARE * (
+    lp_bound = lp = None
+    search = built.options.objective == "min_distance" and options.time_limit_s > 0
+    if search:
+        lp_bound, rounded, lp = _rounded_from_lp(built, solver, LP_SHARE * (
             options.time_limit_s - (time.perf_counter() - t0)))
         if rounded:
             how += f"; {rounded}"
-    if options.time_limit_s > 0:
+    if options.time_limit_s > 0 and not search:  # the search re-plans flows too
         t1 = time.perf_counter()
         polished = _polish_flows(built, solver, 0.1 * options.time_limit_s)
         if polished:
             how += f", flows re-optimised ({polished}; {time.perf_counter() - t1:.1f} s)"
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
-    if built.options.objective == "min_distance" and options.time_limit_s > 0:
+    if search:
         x, searched = _search(built, solver, x, options.time_limit_s
-                              - (time.perf_counter() - t0))
+                              - (time.perf_counter() - t0), lp)
         if searched:
             how += f"; {searched}"
     upper = float(solver._cost @ x + solver._offset)
@@ -1015,12 +1016,12 @@ def highs_seconds(n_columns: int) -> float:
 
 
 def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
-                     ) -> tuple[float | None, str]:
+                     ) -> tuple[float | None, str, np.ndarray | None]:
     """For ``min_distance``: the LP relaxation (dual simplex, one thread, within
     ``time_limit``), its value a bound, and its flows rounded to a plan
     (:func:`siting.model.serve_start.serve_all_from_flows`), kept if it is feasible and walks
     less than the plan held (else the held plan is put back). Returns (the LP bound or
-    ``None``, what was done or "").
+    ``None``, what was done or "", the LP's column values or ``None``).
 
     Measured on ``benchmarks/city_scale.py``'s 1,000 x 300 x 3 ``min_distance`` (0.37 M
     columns): the LP in 3.9 s at 1.55129e6, where 360 subgradient steps of the Lagrangian
@@ -1034,14 +1035,14 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
 
     m = built.model
     if time_limit < 1.0:
-        return None, ""
+        return None, "", None
     x0 = np.array([v.value for v in solver._columns], dtype=float)
     x0[solver._integer] = np.round(x0[solver._integer])
     before = float(solver._cost @ x0 + solver._offset)
     t0 = time.perf_counter()
     got = solver.relax(built, time_limit, "simplex")
     if got is None:
-        return None, f"LP relaxation not solved in {time_limit:.0f} s"
+        return None, f"LP relaxation not solved in {time_limit:.0f} s", None
     bound, lp = got
     lp_s = time.perf_counter() - t0
     cols = [solver.column(v) for v in m.serve.values()]
@@ -1056,16 +1057,16 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
         after = float(solver._cost @ x1 + solver._offset)
     if after < before:
         return bound, (f"LP relaxation {bound:.6g} in {lp_s:.1f} s, rounded: {before:.6g} -> "
-                       f"{after:.6g}")
+                       f"{after:.6g}"), lp
     for c, vals in zip((m.build, m.gross, m.units, m.host, m.serve), saved):
         for v, val in zip(c.values(), vals):
             v.set_value(val, skip_validation=True)
     return bound, (f"LP relaxation {bound:.6g} in {lp_s:.1f} s, rounded plan "
-                   f"{'not feasible' if math.isinf(after) else f'{after:.6g}'} kept out")
+                   f"{'not feasible' if math.isinf(after) else f'{after:.6g}'} kept out"), lp
 
 
-def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float
-            ) -> tuple[np.ndarray, str]:
+def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
+            lp: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """For ``min_distance``: :func:`siting.neighbourhood.improve` on the plan ``x`` with the
     time ``left`` (but ``BIG_MODEL_RESERVE``; half of it if HiGHS is to run after it, which
     it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, stored on the
@@ -1082,7 +1083,7 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float
         share = 0.5 * left
     if share < 1.0:
         return x, ""
-    x, got = improve(built, solver, x, share)
+    x, got = improve(built, solver, x, share, reference=lp)
     if got.improved:
         solver.store(x)
     return x, got.text()

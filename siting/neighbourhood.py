@@ -154,10 +154,13 @@ def _neighbourhood(g: _Groups, seed: int, size: int) -> np.ndarray:
 
 
 def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
-            max_passes: int = 20) -> tuple[np.ndarray, LnsResult]:
+            max_passes: int = 20, reference: np.ndarray | None = None
+            ) -> tuple[np.ndarray, LnsResult]:
     """Improve the plan ``x`` (a feasible column vector of ``solver``'s held model) by
     large-neighbourhood search (module text) within ``time_limit`` seconds; return the plan
-    (feasible, never worse) and what was done."""
+    (feasible, never worse) and what was done. ``reference``: column values (e.g. the LP
+    relaxation's) whose walking each demand's is measured against to order the seeds, in
+    place of its nearest site's."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     g = _Groups(built, solver)
@@ -173,10 +176,21 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
     flow = np.zeros(len(g.pair_col))
     on = g.pair_col >= 0
     flow[on] = x[g.pair_col[on]]
-    nearest = np.full(g.n_keys, np.inf)
-    np.minimum.at(nearest, g.pair_key, g.dist)
-    excess = np.bincount(g.pair_key, weights=flow * (g.dist - nearest[g.pair_key]),
-                         minlength=g.n_keys)
+    if reference is not None:
+        ref = np.zeros(len(g.pair_col))
+        ref[on] = np.clip(reference[g.pair_col[on]], 0.0, None)
+        base = np.bincount(g.pair_key, weights=ref * g.dist, minlength=g.n_keys)
+    else:
+        nearest = np.full(g.n_keys, np.inf)
+        np.minimum.at(nearest, g.pair_key, g.dist)
+        base = np.bincount(g.pair_key, weights=flow * nearest[g.pair_key],
+                           minlength=g.n_keys)
+
+    def beyond() -> np.ndarray:  # each demand's walking beyond the reference's
+        walk = np.bincount(g.pair_key, weights=flow * g.dist, minlength=g.n_keys)
+        return np.maximum(walk - base, 0.0)
+
+    excess = beyond()
     n_spaces = len(g.spaces)
     col_space = np.full(len(x), -1, dtype=np.int64)  # each column's space (-1: none)
     for k, c in enumerate(g.space_cols):
@@ -231,8 +245,7 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
             moved = col_space[free[np.abs(step) > 1e-12]]
             changed[moved[moved >= 0]] = moves
             flow[on] = x[g.pair_col[on]]
-            excess = np.bincount(g.pair_key, weights=flow * (g.dist - nearest[g.pair_key]),
-                                 minlength=g.n_keys)
+            excess = beyond()
         first = False
         if not tried_any:  # converged: larger neighbourhoods, solved more closely
             level += 1
