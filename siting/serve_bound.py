@@ -96,10 +96,10 @@ class LagrangianBound:
         # stable on integers, for one lexsort: a step at 1.1 M pairs 0.93-1.0 s -> 0.65-0.70
         # s side by side on a busy machine, the same value and subgradient)
         order = np.argsort(-kappa)
-        order = order[np.argsort(self.pair_space[order], kind="stable")]
+        space_key, host_key = self._sort_keys
+        order = order[np.argsort(space_key[order], kind="stable")]
         # per host, in that order: the units up to U (a prefix, as kappa decreases)
-        host_o = self.pair_host[order]
-        by_host = order[np.argsort(host_o, kind="stable")]
+        by_host = order[np.argsort(host_key[order], kind="stable")]
         d = self.demand[self.pair_row[by_host]]
         cum = np.cumsum(d)
         hs = self.pair_host[by_host]
@@ -150,6 +150,18 @@ class LagrangianBound:
                       + self.opt_fixed[chosen[chosen >= 0]].sum()
                       + (served_units * self.fit[order][pos]).sum())
         return val + self.offset, served, spend
+
+    @property
+    def _sort_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each pair's space and host number as the stable sorts' keys: 16-bit where they
+        fit, which numpy sorts by radix (the same permutation, as every stable sort gives;
+        1.18 M pairs: 0.029 s a sort against 0.136 s on 64-bit keys)."""
+        if getattr(self, "_keys", None) is None:
+            def key(a: np.ndarray) -> np.ndarray:
+                return a.astype(np.uint16) if len(a) and 0 <= a.min() and a.max() < 2 ** 16 \
+                    else a
+            self._keys = (key(self.pair_space), key(self.pair_host))
+        return self._keys
 
     @property
     def _expanded(self) -> tuple[np.ndarray, np.ndarray]:
