@@ -951,7 +951,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     x[solver._integer] = np.round(x[solver._integer])
     if search:
         x, searched = _search(built, solver, x, options.time_limit_s
-                              - (time.perf_counter() - t0), lp)
+                              - (time.perf_counter() - t0), lp, lp_bound)
         if searched:
             how += f"; {searched}"
     upper = float(solver._cost @ x + solver._offset)
@@ -1066,7 +1066,8 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
 
 
 def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
-            lp: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+            lp: np.ndarray | None = None, bound: float | None = None
+            ) -> tuple[np.ndarray, str]:
     """For ``min_distance``: :func:`siting.neighbourhood.improve` on the plan ``x`` with the
     time ``left`` (but ``BIG_MODEL_RESERVE``; half of it if HiGHS is to run after it, which
     it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, stored on the
@@ -1083,7 +1084,7 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
         share = 0.5 * left
     if share < 1.0:
         return x, ""
-    x, got = improve(built, solver, x, share, reference=lp)
+    x, got = improve(built, solver, x, share, reference=lp, bound=bound)
     if got.improved:
         solver.store(x)
     return x, got.text()

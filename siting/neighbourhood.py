@@ -43,8 +43,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from siting import interrupt
+from siting import interrupt, progress
 from siting.model import BuiltModel
+from siting.solve import quiet_highs, relative_gap
 
 __all__ = ["LnsResult", "improve"]
 
@@ -154,13 +155,14 @@ def _neighbourhood(g: _Groups, seed: int, size: int) -> np.ndarray:
 
 
 def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
-            max_passes: int = 20, reference: np.ndarray | None = None
-            ) -> tuple[np.ndarray, LnsResult]:
+            max_passes: int = 20, reference: np.ndarray | None = None,
+            bound: float | None = None) -> tuple[np.ndarray, LnsResult]:
     """Improve the plan ``x`` (a feasible column vector of ``solver``'s held model) by
     large-neighbourhood search (module text) within ``time_limit`` seconds; return the plan
     (feasible, never worse) and what was done. ``reference``: column values (e.g. the LP
     relaxation's) whose walking each demand's is measured against to order the seeds, in
-    place of its nearest site's."""
+    place of its nearest site's. While a run listens (:mod:`siting.progress`) the plan's
+    value, and its gap to ``bound`` if given, are reported every few seconds."""
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     g = _Groups(built, solver)
@@ -199,6 +201,7 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
     moves = improved = passes = 0
     clock = False
     level = 0
+    value, reported = before, t0
     size, gap = LEVELS[0]
     hood: dict[int, np.ndarray] = {}
     tried = np.full(n_spaces, -1, dtype=np.int64)  # the move that last re-planned a space
@@ -242,6 +245,13 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
             act += a[:, free] @ step
             x[free] = new
             improved += 1
+            value += float(solver._cost[free] @ step)
+            now = time.perf_counter()
+            if progress.listening() and now - reported >= progress.interval_s:
+                reported = now
+                progress.solver_status(now - t0, value, bound,
+                                       None if bound is None else relative_gap(value, bound),
+                                       None, "neighbourhood search")
             moved = col_space[free[np.abs(step) > 1e-12]]
             changed[moved[moved >= 0]] = moves
             flow[on] = x[g.pair_col[on]]
@@ -281,8 +291,6 @@ def _solve_restricted(a: sp.csc_array, act: np.ndarray, x: np.ndarray, free: np.
     n, m = len(free), len(rows)
     cl = np.where(np.isfinite(clo[free]), clo[free], -_INF)
     ch = np.where(np.isfinite(chi[free]), chi[free], _INF)
-    from siting.solve import quiet_highs
-
     h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
