@@ -1070,7 +1070,7 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
             ) -> tuple[np.ndarray, str]:
     """For ``min_distance``: :func:`siting.neighbourhood.improve` on the plan ``x`` with the
     time ``left`` (but ``BIG_MODEL_RESERVE``; half of it if HiGHS is to run after it, which
-    it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, stored on the
+    it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, set on the
     variables if it improved, and what was done ("" if nothing).
 
     Measured (``benchmarks/city_scale.py --objective min_distance --time-limit 60``): the
@@ -1085,8 +1085,8 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
     if share < 1.0:
         return x, ""
     x, got = improve(built, solver, x, share, reference=lp, bound=bound)
-    if got.improved:
-        solver.store(x)
+    if got.improved:  # on the variables only: a stored solution would make HiGHS re-solve
+        solver.set_values(x)  # the LP just solved (its guided first step)
     return x, got.text()
 
 

@@ -17,19 +17,23 @@ of the plan held — every row (standards, money, counts) holds exactly, and its
 the model's. The plan held is a solution of it and is given to HiGHS as its start, so a move
 never makes the plan worse; it is kept if it lowers the objective.
 
-Seeds go in order of how far the demand around them walks beyond its nearest site (the
-walking a better local plan could save). A level's first pass looks at each space once (as a
-seed or in a seed's neighbourhood); later passes re-plan a seed only if something in its
-neighbourhood changed since it was last re-planned. When nothing did, the search has
-converged at that level and goes on with larger neighbourhoods solved more closely
-(:data:`LEVELS`). It is deterministic: the order follows from the plan, and each restricted
-MIP is solved to its gap, not to a clock (HiGHS's branch and bound is deterministic); only the
-time limit (the search's, or :data:`MOVE_SECONDS` for one MIP, never reached in the
-measurements) can stop it earlier, which the summary says.
+Seeds go in order of how far the demand around them walks beyond the LP relaxation's (or
+its nearest site's): the walking a better local plan could save. A level's first pass looks
+at each space once (as a seed or in a seed's neighbourhood); later passes re-plan a seed
+only if a space of its neighbourhood changed after the seed was last re-planned (as a seed
+or inside another's neighbourhood). That rule is a heuristic (a neighbourhood can be skipped
+although flows between its spaces moved); tracking each neighbourhood exactly took 40-90 %
+more moves for the same plans on tiny cities. When no seed is left the search has converged
+at that level and goes on with larger neighbourhoods solved more closely (:data:`LEVELS`).
+It is deterministic: the order follows from the plan, and each restricted MIP is solved to
+its gap, not to a clock (HiGHS's branch and bound is deterministic); only the time limit
+(the search's, or :data:`MOVE_SECONDS` for one MIP, never reached in the measurements) can
+stop it earlier, which the summary says.
 
 Measured with ``benchmarks/city_scale.py --objective min_distance --time-limit 60``: at
-1,000 x 300 x 3 the plan went from 1.909e6 to 1.695e6 in 46.6 s (the LP bound is 1.551e6:
-gap 18.7 % -> 8.5 %); given 300 s it reached 1.599e6 (3.0 %). A move costs about 0.07 s,
+1,000 x 300 x 3 the plan went from 1.944e6 (the rounded LP) to 1.668e6 in 51.8 s (the LP
+bound is 1.551e6: gap 7.0 %); given 300 s (``benchmarks/neighbourhood.py``) it reached
+1.597e6 (2.9 %). A move costs about 0.07 s,
 nearly all of it HiGHS's (its heuristics, symmetry detection and restarts switched off made
 no difference beyond the noise).
 """
@@ -172,6 +176,7 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
     cost, ints = solver._sense * solver._cost, solver._integer  # minimised
     x = x.copy()
     x[ints] = np.round(x[ints])
+    x0 = x.copy()
     act = solver._matrix @ x
     before = float(solver._cost @ x + solver._offset)
     # walking beyond each demand's nearest site: where a better local plan saves most
@@ -207,8 +212,10 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
     tried = np.full(n_spaces, -1, dtype=np.int64)  # the move that last re-planned a space
     changed = np.full(n_spaces, -1, dtype=np.int64)  # the move that last changed one
     first = True
-    while passes < max_passes and not clock:
+    level_passes = 0
+    while level_passes < max_passes and not clock:
         passes += 1
+        level_passes += 1
         score = np.array([excess[np.unique(g.pair_key[g.pairs_of_space(k)])].sum()
                           for k in range(n_spaces)])
         order = np.lexsort((np.arange(n_spaces), -score))
@@ -229,7 +236,9 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
             inner = np.concatenate([g.pairs_of_space(k) for k in spaces.tolist()])
             keys = np.unique(g.pair_key[inner])
             pairs = g.pairs_of_keys(keys)
-            pairs = np.concatenate([inner, pairs[flow[pairs] > 0]])  # and their flows now
+            # and their flows now, and their pairs to existing facilities (no space)
+            pairs = np.concatenate([inner, pairs[(flow[pairs] > 0)
+                                                 | (g.pair_space[pairs] < 0)]])
             pc = g.pair_col[pairs]
             free = np.unique(np.concatenate(
                 [pc[pc >= 0], g.other] + [g.space_cols[k] for k in spaces.tolist()]))
@@ -240,8 +249,8 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
             if new is None:
                 continue
             step = new - x[free]
-            if float(cost[free] @ step) >= -1e-9 * max(1.0, abs(before)):
-                continue
+            if not float(cost[free] @ step) < -1e-9 * max(1.0, abs(before)):
+                continue  # (written so that NaN is refused too)
             act += a[:, free] @ step
             x[free] = new
             improved += 1
@@ -262,10 +271,13 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
             if level >= len(LEVELS):
                 break
             size, gap = LEVELS[level]
+            level_passes = 0
             hood.clear()
             tried[:] = -1
             changed[:] = -1
             first = True
+    if improved and not solver.feasible(x):  # never expected: each move was checked
+        x, improved = x0, 0
     after = float(solver._cost @ x + solver._offset)
     return x, LnsResult(before, after, moves, improved, passes, time.perf_counter() - t0,
                         clock)
@@ -275,8 +287,9 @@ def _solve_restricted(a: sp.csc_array, act: np.ndarray, x: np.ndarray, free: np.
                       rlo, rhi, clo, chi, cost, ints, time_limit: float, gap: float
                       ) -> np.ndarray | None:
     """The held MIP over columns ``free``, the others at ``x`` (``act``: the rows' activity
-    at ``x``), from ``x`` as start: the free columns' values if HiGHS found a plan at least
-    as good that holds every touched row within 10^-7 (else ``None``)."""
+    at ``x``), from ``x`` as start: the free columns' values if HiGHS found a plan that
+    holds every touched row on its own bounds within 10^-7 + 10^-10 |bound| (inside the
+    solver's check), else ``None``."""
     if time_limit <= 0.05:
         return None
     sub = a[:, free]
@@ -310,9 +323,12 @@ def _solve_restricted(a: sp.csc_array, act: np.ndarray, x: np.ndarray, free: np.
     fi = ints[free]
     new[fi] = np.round(new[fi])
     new = np.minimum(np.maximum(new, clo[free]), chi[free])
-    r = sub @ new
-    scale = 1e-7 * np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(lo), lo, 0.0)),
-                                              np.abs(np.where(np.isfinite(hi), hi, 0.0))))
-    if np.any(r < lo - scale) or np.any(r > hi + scale):
+    # every touched row on its own bounds, within less than the solver's check allows
+    # (Solver._feasible: 1e-6 + 1e-9 |bound|), so a plan of moves stays feasible
+    r = act[rows] + sub @ (new - xf)
+    blo, bhi = rlo[rows], rhi[rows]
+    tol_lo = 1e-7 + 1e-10 * np.abs(np.where(np.isfinite(blo), blo, 0.0))
+    tol_hi = 1e-7 + 1e-10 * np.abs(np.where(np.isfinite(bhi), bhi, 0.0))
+    if not np.all((r >= blo - tol_lo) & (r <= bhi + tol_hi)):
         return None
     return new

@@ -511,3 +511,122 @@ def test_min_distance_solve_runs_the_neighbourhood_search(min_distance_cases, mo
     assert "neighbourhood search" in out.termination, out.termination
     assert out.objective >= res.objective - 1e-6 * abs(res.objective)
     assert not built.violations()
+
+
+def test_neighbourhood_search_moves_demand_onto_an_existing_facility():
+    """Existing facilities' pairs are free in every neighbourhood of the demand reaching
+    them: from a plan that keeps one community off the existing facility nearest to it
+    (with room), the search moves it there, and the plan holds every row."""
+    import highspy
+
+    from siting.neighbourhood import _Groups, improve
+
+    def city(seed):
+        rng = np.random.default_rng(seed)
+        zxy, sxy, exy = (rng.uniform(0, 1000, (n, 2)) for n in (40, 30, 4))
+        spaces = []
+        for j in range(30):
+            kind, own = KINDS[int(rng.integers(len(KINDS)))]
+            area = float(rng.integers(120, 400))
+            spaces.append({"space_id": f"S{j}", "kind": kind, "ownership": own,
+                           "floor_area_m2": 0.0 if kind == "vacant_parcel" else area,
+                           "buildable_area_m2": area if kind == "vacant_parcel" else np.nan})
+        functions = {"care": {"area_per_unit_m2": 8.0, "min_units": 3, "max_units": 14,
+                              "fitout_cost_per_unit": 4000.0, "walking_limit_m": 600.0},
+                     "meal": {"area_per_unit_m2": 3.0, "min_units": 5, "max_units": 40,
+                              "fitout_cost_per_unit": 1500.0, "walking_limit_m": 900.0}}
+        zones = {f"Z{i}": {"care": float(rng.integers(2, 9)),
+                           "meal": float(rng.integers(4, 20))} for i in range(40)}
+        dist = {}
+        for i in range(40):
+            for name, xy in [(f"S{j}", sxy[j]) for j in range(30)] + [
+                    (f"E{e}", exy[e]) for e in range(4)]:
+                d = float(np.hypot(*(zxy[i] - xy)))
+                if d <= 900:
+                    dist[(f"Z{i}", name)] = round(d, 1)
+        ex = [{"facility_id": f"E{e}", "function": ["care", "meal"][e % 2],
+               "capacity": 30.0} for e in range(4)]
+        return tiny_problem(spaces, zones, dist, functions, existing=ex)
+
+    for seed in range(30):
+        built = build_model(city(200 + seed), ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built, "nearest") is not None:
+            break
+    else:
+        pytest.fail("no servable city drawn")
+    g = _Groups(built, solver)
+    x0 = _held_plan(solver)
+    nearest = np.full(g.n_keys, np.inf)
+    np.minimum.at(nearest, g.pair_key, g.dist)
+    used = np.flatnonzero((g.pair_space < 0) & (x0[g.pair_col] > 0)
+                          & (g.dist <= nearest[g.pair_key]))
+    assert len(used)
+    p = int(used[np.argmax(x0[g.pair_col[used]])])
+    # the best plan with that pair shut: a start that keeps the community off it
+    lp = solver.highs.getLp()
+    hi = np.array(lp.col_upper_, dtype=float)
+    hi[g.pair_col[p]] = 0.0
+    lp.col_upper_ = hi.tolist()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 1e-3)
+    h.passModel(lp)
+    h.run()
+    y = np.array(h.getSolution().col_value)
+    y[solver._integer] = np.round(y[solver._integer])
+    assert solver.feasible(y) and y[g.pair_col[p]] == 0
+    z, got = improve(built, solver, y, 30.0)
+    assert got.after < got.before and solver.feasible(z)
+    assert z[g.pair_col[p]] > 0
+
+
+def test_neighbourhood_search_refuses_moves_outside_the_solvers_tolerance(monkeypatch):
+    """A restricted MIP's answer that misses a demand row by more than the solver's check
+    allows (as a postsolved answer within HiGHS's own tolerance of 10^-6 could, scaled by a
+    row's size) is refused: the plan returned holds every row."""
+    import scipy.sparse as sp
+
+    import siting.neighbourhood as nb
+
+    class Loose:  # HiGHS, whose answers under-serve each demand row by 1.8e-6 at 20 units
+        def __init__(self, h):
+            self.h = h
+
+        def __getattr__(self, k):
+            return getattr(self.h, k)
+
+        def passModel(self, *args):
+            self.args = args
+            return self.h.passModel(*args)
+
+        def getSolution(self):
+            sol = self.h.getSolution()
+            n, m, _, _, _, _, cost, _, _, lo, hi, indptr, indices, data, integ = self.args
+            x = np.array(sol.col_value)
+            a = sp.csc_array((data, indices, indptr), shape=(m, n)).tocsr()
+            for r in np.flatnonzero(lo == hi):
+                cols = [c for c in a.indices[a.indptr[r]:a.indptr[r + 1]]
+                        if integ[c] == 0 and x[c] > 1e-3 and cost[c] > 0]
+                if cols:
+                    x[max(cols, key=lambda c: cost[c])] -= 0.9e-7 * max(1.0, abs(lo[r]))
+            sol.col_value = x.tolist()
+            return sol
+
+    real = nb.quiet_highs
+    monkeypatch.setattr(nb, "quiet_highs", lambda: Loose(real()))
+    for seed in range(20):
+        built = build_model(_city(100 + seed, n_zones=40, n_spaces=30),
+                            ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built, "nearest") is not None:
+            break
+    else:
+        pytest.fail("no servable city drawn")
+    x0 = _held_plan(solver)
+    assert solver.feasible(x0)
+    x, got = nb.improve(built, solver, x0, 20.0)
+    assert got.moves > 0 and solver.feasible(x), solver.violated(x)[:3]
+    assert got.after <= got.before
