@@ -20,10 +20,11 @@ KINDS = [("community_room", "collective"), ("office", "state"), ("shop_front", "
          ("vacant_parcel", "state"), ("idle_factory", "private")]
 
 
-def _city(seed: int, n_zones: int = 7, n_spaces: int = 5):
+def _city(seed: int, n_zones: int = 7, n_spaces: int = 5, n_existing: int = 0):
     """Two functions sharing floor area (minimum sizes, unit bounds), walking limits that
     leave some pairs out (and some demand unreachable: the model has no row for it); draws
-    the spaces cannot serve are infeasible and skipped by the caller."""
+    the spaces cannot serve are infeasible and skipped by the caller. ``n_existing``
+    existing facilities (care and meal in turn, 30 units each) are drawn last."""
     rng = np.random.default_rng(seed)
     zxy = rng.uniform(0, 1000, (n_zones, 2))
     sxy = rng.uniform(0, 1000, (n_spaces, 2))
@@ -40,13 +41,20 @@ def _city(seed: int, n_zones: int = 7, n_spaces: int = 5):
                           "fitout_cost_per_unit": 1500.0, "walking_limit_m": 900.0}}
     zones = {f"Z{i}": {"care": float(rng.integers(2, 9)), "meal": float(rng.integers(4, 20))}
              for i in range(n_zones)}
+    sites = [(f"S{j}", sxy[j]) for j in range(n_spaces)]
+    existing = None
+    if n_existing:
+        exy = rng.uniform(0, 1000, (n_existing, 2))
+        sites += [(f"E{e}", exy[e]) for e in range(n_existing)]
+        existing = [{"facility_id": f"E{e}", "function": ["care", "meal"][e % 2],
+                     "capacity": 30.0} for e in range(n_existing)]
     dist = {}
     for i in range(n_zones):
-        for j in range(n_spaces):
-            d = float(np.hypot(*(zxy[i] - sxy[j])))
+        for name, xy in sites:
+            d = float(np.hypot(*(zxy[i] - xy)))
             if d <= 900:
-                dist[(f"Z{i}", f"S{j}")] = round(d, 1)
-    return tiny_problem(spaces, zones, dist, functions)
+                dist[(f"Z{i}", name)] = round(d, 1)
+    return tiny_problem(spaces, zones, dist, functions, existing=existing)
 
 
 def _optimum(data, objective):
@@ -521,35 +529,9 @@ def test_neighbourhood_search_moves_demand_onto_an_existing_facility():
 
     from siting.neighbourhood import _Groups, improve
 
-    def city(seed):
-        rng = np.random.default_rng(seed)
-        zxy, sxy, exy = (rng.uniform(0, 1000, (n, 2)) for n in (40, 30, 4))
-        spaces = []
-        for j in range(30):
-            kind, own = KINDS[int(rng.integers(len(KINDS)))]
-            area = float(rng.integers(120, 400))
-            spaces.append({"space_id": f"S{j}", "kind": kind, "ownership": own,
-                           "floor_area_m2": 0.0 if kind == "vacant_parcel" else area,
-                           "buildable_area_m2": area if kind == "vacant_parcel" else np.nan})
-        functions = {"care": {"area_per_unit_m2": 8.0, "min_units": 3, "max_units": 14,
-                              "fitout_cost_per_unit": 4000.0, "walking_limit_m": 600.0},
-                     "meal": {"area_per_unit_m2": 3.0, "min_units": 5, "max_units": 40,
-                              "fitout_cost_per_unit": 1500.0, "walking_limit_m": 900.0}}
-        zones = {f"Z{i}": {"care": float(rng.integers(2, 9)),
-                           "meal": float(rng.integers(4, 20))} for i in range(40)}
-        dist = {}
-        for i in range(40):
-            for name, xy in [(f"S{j}", sxy[j]) for j in range(30)] + [
-                    (f"E{e}", exy[e]) for e in range(4)]:
-                d = float(np.hypot(*(zxy[i] - xy)))
-                if d <= 900:
-                    dist[(f"Z{i}", name)] = round(d, 1)
-        ex = [{"facility_id": f"E{e}", "function": ["care", "meal"][e % 2],
-               "capacity": 30.0} for e in range(4)]
-        return tiny_problem(spaces, zones, dist, functions, existing=ex)
-
     for seed in range(30):
-        built = build_model(city(200 + seed), ModelOptions(objective="min_distance"))
+        built = build_model(_city(200 + seed, 40, 30, n_existing=4),
+                            ModelOptions(objective="min_distance"))
         solver = Solver()
         solver.load(built)
         if serve_all_start(built, "nearest") is not None:
