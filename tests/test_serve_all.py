@@ -435,6 +435,20 @@ def test_min_distance_takes_the_lp_bound_and_the_better_plan(min_distance_cases,
 
 
 
+def _servable_city(first_seed: int, tries: int, **city):
+    """The first of ``tries`` cities drawn from ``first_seed`` on (:func:`_city` with
+    ``city``) that the nearest-first start serves in full, as ``min_distance``: its data,
+    model and loaded solver holding that start."""
+    for seed in range(first_seed, first_seed + tries):
+        data = _city(seed, **city)
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        solver = Solver()
+        solver.load(built)
+        if serve_all_start(built, "nearest") is not None:
+            return data, built, solver
+    pytest.fail("no servable city drawn")
+
+
 def _held_plan(solver):
     x = np.array([v.value for v in solver._columns], dtype=float)
     x[solver._integer] = np.round(x[solver._integer])
@@ -476,15 +490,7 @@ def test_neighbourhood_search_on_a_larger_city_holds_every_row_and_repeats(monke
     from siting.neighbourhood import improve
 
     data = None
-    for seed in range(20):
-        data = _city(100 + seed, n_zones=40, n_spaces=30)
-        built = build_model(data, ModelOptions(objective="min_distance"))
-        solver = Solver()
-        solver.load(built)
-        if serve_all_start(built, "nearest") is not None:
-            break
-    else:
-        pytest.fail("no servable city drawn")
+    data, built, solver = _servable_city(100, 20, n_zones=40, n_spaces=30)
     x0 = _held_plan(solver)
     open_now = int(round(sum(v.value for v in built.model.build.values())))
     plans = []
@@ -529,15 +535,7 @@ def test_neighbourhood_search_moves_demand_onto_an_existing_facility():
 
     from siting.neighbourhood import _Groups, improve
 
-    for seed in range(30):
-        built = build_model(_city(200 + seed, 40, 30, n_existing=4),
-                            ModelOptions(objective="min_distance"))
-        solver = Solver()
-        solver.load(built)
-        if serve_all_start(built, "nearest") is not None:
-            break
-    else:
-        pytest.fail("no servable city drawn")
+    _, built, solver = _servable_city(200, 30, n_zones=40, n_spaces=30, n_existing=4)
     g = _Groups(built, solver)
     x0 = _held_plan(solver)
     nearest = np.full(g.n_keys, np.inf)
@@ -598,15 +596,7 @@ def test_neighbourhood_search_refuses_moves_outside_the_solvers_tolerance(monkey
 
     real = nb.quiet_highs
     monkeypatch.setattr(nb, "quiet_highs", lambda: Loose(real()))
-    for seed in range(20):
-        built = build_model(_city(100 + seed, n_zones=40, n_spaces=30),
-                            ModelOptions(objective="min_distance"))
-        solver = Solver()
-        solver.load(built)
-        if serve_all_start(built, "nearest") is not None:
-            break
-    else:
-        pytest.fail("no servable city drawn")
+    _, built, solver = _servable_city(100, 20, n_zones=40, n_spaces=30)
     x0 = _held_plan(solver)
     assert solver.feasible(x0)
     x, got = nb.improve(built, solver, x0, 20.0)
