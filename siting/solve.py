@@ -165,6 +165,48 @@ def _bounds(values: list, default: float) -> np.ndarray:
     return np.array([default if v is None else v for v in values], dtype=float)
 
 
+def _var_arrays(vs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (infinite where none) and integrality of the variables ``vs``:
+    what ``v.lb``, ``v.ub`` and ``v.is_continuous()`` give, with each domain looked at once
+    and each variable's own bounds read as plain numbers (1.16 M flows of a 5,000 x 1,000 x
+    3 serve-all model: 0.95 s per variable -> 0.15 s). A bound that is not a plain number (an
+    expression of parameters) and a Pyomo whose variables keep their bounds elsewhere take
+    the properties."""
+    n = len(vs)
+    try:
+        raw_lo = [v._lb for v in vs]
+        raw_hi = [v._ub for v in vs]
+        doms = [v._domain for v in vs]
+    except AttributeError:
+        return _var_arrays_slow(vs)
+    plain = (float, int)
+    if not all(x is None or x.__class__ in plain for x in raw_lo) or not all(
+            x is None or x.__class__ in plain for x in raw_hi):
+        return _var_arrays_slow(vs)
+    inf = highspy.kHighsInf
+    lo = np.array(raw_lo, dtype=float)  # None -> nan
+    hi = np.array(raw_hi, dtype=float)
+    dom_id = np.fromiter(map(id, doms), dtype=np.int64, count=n)
+    _, first, inv = np.unique(dom_id, return_index=True, return_inverse=True)
+    dlo, dhi, cont = [], [], []
+    for i in first.tolist():
+        a, b = doms[i].bounds()
+        dlo.append(-inf if a is None else float(a))
+        dhi.append(inf if b is None else float(b))
+        cont.append(vs[i].is_continuous())
+    dlo, dhi = np.array(dlo)[inv], np.array(dhi)[inv]
+    lo = np.where(np.isnan(lo), dlo, np.maximum(lo, dlo))
+    hi = np.where(np.isnan(hi), dhi, np.minimum(hi, dhi))
+    return (np.where(lo <= -inf, -inf, lo), np.where(hi >= inf, inf, hi),
+            ~np.array(cont, dtype=bool)[inv] if n else np.zeros(0, dtype=bool))
+
+
+def _var_arrays_slow(vs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (_bounds([v.lb for v in vs], -highspy.kHighsInf),
+            _bounds([v.ub for v in vs], highspy.kHighsInf),
+            np.array([not v.is_continuous() for v in vs], dtype=bool))
+
+
 class Solver:
     """HiGHS holding one compiled model; :meth:`solve` re-solves it after parameter changes."""
 
@@ -222,11 +264,10 @@ class Solver:
         obj = sf.objectives[0] if sf.objectives else None
         a = sf.A.tocsc()
         a.sort_indices()
+        lower, upper, integer = _var_arrays(cols)
         return _Compiled(
             columns=cols, rows=[(id(r.constraint), r.bound_type) for r in sf.rows],
-            lower=_bounds([v.lb for v in cols], -highspy.kHighsInf),
-            upper=_bounds([v.ub for v in cols], highspy.kHighsInf),
-            integer=np.array([not v.is_continuous() for v in cols], dtype=bool),
+            lower=lower, upper=upper, integer=integer,
             row_lower=np.where(kinds <= 0, rhs, -highspy.kHighsInf),
             row_upper=np.where(kinds >= 0, rhs, highspy.kHighsInf),
             sense=-1 if obj is not None and obj.sense == pyo.maximize else 1,
@@ -288,7 +329,7 @@ class Solver:
         k = len(extra)
         a = sp.hstack([sp.csc_array((c.a.shape[0], k)), c.a[:, keep]], format="csc")
         cost = np.concatenate([np.zeros(k), c.cost[keep]])
-        col_of = {id(v): j for j, v in enumerate(columns)}
+        col_of = dict(zip(map(id, columns), range(len(columns))))
         adds = []
         for j, which in place:
             q = sums[which]
@@ -305,14 +346,11 @@ class Solver:
             a = (a + x.tocsc()).tocsc()
         a.sum_duplicates()
         a.sort_indices()
+        lower, upper, integer = _var_arrays(extra)
         return replace(
-            c, columns=columns,
-            lower=np.concatenate([_bounds([v.lb for v in extra], -highspy.kHighsInf),
-                                  c.lower[keep]]),
-            upper=np.concatenate([_bounds([v.ub for v in extra], highspy.kHighsInf),
-                                  c.upper[keep]]),
-            integer=np.concatenate([[not v.is_continuous() for v in extra], c.integer[keep]]
-                                   ).astype(bool),
+            c, columns=columns, lower=np.concatenate([lower, c.lower[keep]]),
+            upper=np.concatenate([upper, c.upper[keep]]),
+            integer=np.concatenate([integer, c.integer[keep]]).astype(bool),
             cost=cost, a=a, col_of=col_of)
 
     def _load(self, built: BuiltModel) -> float:
@@ -357,8 +395,9 @@ class Solver:
         self._bound_params = np.array([id(q) in bound_params for q in self._params], dtype=bool)
         col_of = c.col_of if c.col_of is not None else {id(v): k for k, v in enumerate(cols)}
         self._col_of = col_of
-        self._unused = [v for v in model.component_data_objects(pyo.Var, descend_into=True)
-                        if not v.fixed and id(v) not in col_of]
+        # (each family's values, not component_data_objects: 1.16 M variables 1.0 -> 0.2 s)
+        self._unused = [v for var in model.component_objects(pyo.Var, descend_into=True)
+                        for v in var.values() if not v.fixed and id(v) not in col_of]
         self._n_compiled = m
         a, row_lower, row_upper = c.a, c.row_lower, c.row_upper
         self._blocks = []

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 from helpers import brute_force, solve_tiny
@@ -169,3 +170,33 @@ def test_phased_start_copies_a_plan_with_the_same_pairs(demo_data, root):
     assert merged.index.n_pairs < phased.index.n_pairs  # the demo merges some zones
     with pytest.raises(ValueError, match="different pairs"):
         copy_values(merged.model, phased.model)
+
+
+def test_column_bounds_read_in_bulk_equal_the_variables_own():
+    """The hand-over reads bounds and integrality per domain (solve._var_arrays): the same
+    numbers as each variable's lb, ub and is_continuous(), whatever mix of domains, own
+    bounds (numbers, parameters, none, infinite) and fixed values."""
+    from siting.solve import _var_arrays, _var_arrays_slow
+
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=4.5, mutable=True)
+    m.a = pyo.Var(range(4), domain=pyo.NonNegativeReals)
+    m.a[1].setub(3)
+    m.a[2].setlb(-2.0)  # below the domain's 0: the domain's bound holds
+    m.a[3].setub(float("inf"))
+    m.b = pyo.Var(range(3), domain=pyo.Binary)
+    m.b[2].fix(1)
+    m.c = pyo.Var(range(3), domain=pyo.Integers, bounds=(-5, 7))
+    m.c[1].setub(2.0)
+    m.d = pyo.Var(range(2), domain=pyo.Reals)
+    m.e = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(None, 9))
+    vs = [*m.a.values(), *m.b.values(), *m.c.values(), *m.d.values(), m.e]
+    fast, slow = _var_arrays(vs), _var_arrays_slow(vs)
+    for x, y in zip(fast, slow):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+    assert slow[0][2] == 0.0 and slow[1][1] == 3.0 and slow[1][3] == np.inf
+    assert slow[2].tolist() == [False] * 4 + [True] * 6 + [False] * 2 + [True]
+    m.f = pyo.Var(range(2), domain=pyo.NonNegativeReals, bounds=(0, m.p))  # a parameter
+    vs = list(m.f.values())
+    assert _var_arrays(vs)[1].tolist() == [4.5, 4.5] == _var_arrays_slow(vs)[1].tolist()
+    assert _var_arrays([])[0].shape == (0,)
