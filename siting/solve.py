@@ -22,6 +22,7 @@ models, so the wall clock is also guarded here (an interrupt callback).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -314,22 +315,36 @@ class Solver:
         keep = np.ones(len(c.columns), dtype=bool)
         keep[[j for j, _ in place]] = False
         cols = [v for v, k in zip(c.columns, keep.tolist()) if k]
-        seen = {id(v) for v in cols}
-        extra, groups = [], set()
+        # the groups' variables not compiled, each once, fixed ones left out, in the groups'
+        # order (a group shared by several owners is looked at once); on arrays of ids
+        glist, groups = [], set()
         for owner in (*built.matrix_rows, *sums):
             for g in owner.groups:
-                if id(g) in groups:  # a group shared by several owners is looked at once
-                    continue
-                groups.add(id(g))
-                for v in g:
-                    if id(v) not in seen and not v.fixed:
-                        seen.add(id(v))
-                        extra.append(v)
+                if id(g) not in groups:
+                    groups.add(id(g))
+                    glist.append(g)
+        allv = list(itertools.chain.from_iterable(glist))
+        ids = np.fromiter(map(id, allv), dtype=np.int64, count=len(allv))
+        take = np.zeros(len(allv), dtype=bool)
+        take[np.unique(ids, return_index=True)[1]] = True  # first occurrences
+        take &= ~np.fromiter((v.fixed for v in allv), dtype=bool, count=len(allv))
+        take &= ~np.isin(ids, np.fromiter(map(id, cols), dtype=np.int64, count=len(cols)))
+        extra = [allv[i] for i in np.flatnonzero(take).tolist()]
         columns = extra + cols  # first, as when Pyomo compiled the sums (the objective first)
         k = len(extra)
         a = sp.hstack([sp.csc_array((c.a.shape[0], k)), c.a[:, keep]], format="csc")
         cost = np.concatenate([np.zeros(k), c.cost[keep]])
         col_of = dict(zip(map(id, columns), range(len(columns))))
+        # each group's columns, for _group_columns (a lookup per variable otherwise)
+        col_ids = np.fromiter(map(id, columns), dtype=np.int64, count=len(columns))
+        sorter = np.argsort(col_ids)
+        at = np.minimum(np.searchsorted(col_ids, ids, sorter=sorter), max(len(columns) - 1, 0))
+        found = sorter[at] if len(columns) else np.zeros(len(ids), dtype=np.int64)
+        found = np.where(col_ids[found] == ids, found, -1) if len(columns) else found - 1
+        start = 0
+        for g in glist:
+            self._group_cols[id(g)] = (g, col_of, found[start:start + len(g)].astype(np.int64))
+            start += len(g)
         adds = []
         for j, which in place:
             q = sums[which]
