@@ -165,7 +165,11 @@ class _Plan:
         # demand nothing reaches has no row in the model (the run refuses it before)
         self.residual = [float(idx.demand[k]) if k in idx.pairs_of_demand else 0.0
                          for k in self.keys]
-        self.pair_key = [key_no[k] for k in zip(idx.pair_zone, idx.pair_function)]
+        # each pair's demand row, from the index's groups (no lookup per pair)
+        pk = np.zeros(idx.n_pairs, dtype=np.int64)
+        for k, ps in idx.pairs_of_demand.items():
+            pk[ps] = key_no[k]
+        self.pair_key = pk.tolist()
         self.serve = [0.0] * idx.n_pairs
         self.spaces = list(idx.spaces)
         space_no = {j: n for n, j in enumerate(self.spaces)}
@@ -194,8 +198,10 @@ class _Plan:
             self.fit.append(float(idx.fitout[f]))
             self.base.append(float(idx.fitout[f]) + cheapest * a)
         # pairs of each host, nearest first (one sort of all pairs)
-        host = np.array([host_no.get(h, -1) for h in zip(idx.pair_site, idx.pair_function)],
-                        dtype=np.int64)
+        host = np.full(idx.n_pairs, -1, dtype=np.int64)
+        for h, ps in idx.pairs_of_host.items():
+            if h in host_no:
+                host[ps] = host_no[h]
         dist = np.asarray(idx.pair_distance, dtype=float)
         if order == "scarcity":  # demand with the fewest spaces to go to first
             deg = np.bincount(self.pair_key, weights=host >= 0, minlength=len(self.keys))
