@@ -465,7 +465,9 @@ class Solver:
             mats.append(blk)
             los.append(b.lower)
             his.append(b.upper)
-        return (sp.vstack(mats, format="csc"), np.concatenate(los).astype(float),
+        # row-wise, as the checks multiply by it (a column-wise stack converted after cost
+        # 0.4 s more at 5,000 x 1,000 x 3)
+        return (sp.vstack(mats, format="csr"), np.concatenate(los).astype(float),
                 np.concatenate(his).astype(float))
 
     def _refresh(self, built: BuiltModel) -> float:
