@@ -214,6 +214,7 @@ class _Plan:
         cuts = np.searchsorted(host[order], np.arange(len(self.hosts) + 1))
         self.pairs = [order[cuts[k]:cuts[k + 1]].tolist() for k in range(len(self.hosts))]
         self.host_of_pair = host.tolist()
+        self._keys_of_host: dict[int, list[int]] = {}  # demand rows of each host's pairs
         self.space_of_host = [space_no[h[0]] for h in self.hosts]
         self.units = [0] * len(self.hosts)
         self.served = [0.0] * len(self.hosts)
@@ -273,8 +274,13 @@ class _Plan:
             self.n_open += 1
 
     def reach(self, k: int) -> float:
-        res, key = self.residual, self.pair_key
-        return sum(res[key[p]] for p in self.pairs[k])
+        # the same additions in the same order as summing over the host's pairs, without a
+        # generator (the greedy's hot spot: 20,000 x 3,000, 3.1 M pairs)
+        keys = self._keys_of_host.get(k)
+        if keys is None:
+            key = self.pair_key
+            keys = self._keys_of_host[k] = [key[p] for p in self.pairs[k]]
+        return sum(map(self.residual.__getitem__, keys))
 
     # -- passes --------------------------------------------------------------------------
     def fill_existing(self) -> None:
