@@ -170,6 +170,7 @@ class _Plan:
         for k, ps in idx.pairs_of_demand.items():
             pk[ps] = key_no[k]
         self.pair_key = pk.tolist()
+        self._pair_key, self._rows = pk, None
         self.serve = [0.0] * idx.n_pairs
         self.spaces = list(idx.spaces)
         space_no = {j: n for n, j in enumerate(self.spaces)}
@@ -696,11 +697,16 @@ class _Plan:
         return closed
 
     def rows(self) -> list[list[int]]:
-        """Pairs of each demand row, in the construction's order."""
-        rows: list[list[int]] = [[] for _ in self.keys]
-        for p in self.by_distance.tolist():
-            rows[self.pair_key[p]].append(p)
-        return rows
+        """Pairs of each demand row, in the construction's order (computed once: neither
+        the order nor the rows change; callers only read it)."""
+        if self._rows is None:
+            bd = self.by_distance
+            key = self._pair_key[bd]
+            order = np.argsort(key, kind="stable")  # by row, the construction's order within
+            cut = np.searchsorted(key[order], np.arange(len(self.keys) + 1))
+            ps = bd[order].tolist()
+            self._rows = [ps[a:b] for a, b in zip(cut[:-1].tolist(), cut[1:].tolist())]
+        return self._rows
 
     def try_drop(self, j: int, rows: list[list[int]]) -> bool:
         """Close space ``j`` if the other open spaces take its flows at a lower cost."""
