@@ -910,45 +910,57 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     HiGHS solves the single model from it with the time left (unless the model is too big
     for that time: :func:`highs_seconds`), and the better of its bound and ours is
     reported. Without a checked plan, HiGHS alone."""
-    from siting.model.serve_start import serve_all_start
+    from siting.model.serve_start import serve_all_plan
     from siting.serve_bound import initial_multipliers, lagrangian_view
 
     if solver.highs is None or solver._model is not built.model:
         # rows that cannot hold (found when compiling): HiGHS's own path says infeasible
         res = solver.solve(built, options, warm_start=warm_start)
         return _with_note(res, f"single model: {reason}")
+    # from here on the plan is the column vector x; the variables get it when it is stored
+    # or handed to HiGHS (at 20,000 x 3,000 x 3, 3.1 M flows set and read back cost ~4 s)
     started = warm_start and solver.values_feasible()
     how = "the plan held"
     rejected = ""
+    plan = info = None
+    x = _rounded(solver, solver.held_values()) if started else None
     if not started:
-        got = serve_all_start(built, improve_s=min(5.0, 0.1 * options.time_limit_s))
-        started = got is not None and solver.values_feasible()
-        fill = got is not None and got["order"] == "fill"
-        how = (f"a constructive plan ({got['method']}{', demand by demand' if fill else ''})"
-               if got is not None else "")
-        if got is not None and not started:
-            x0 = np.array([0.0 if v.value is None else v.value for v in solver._columns])
-            bad = solver.violated(x0)[:1]
-            rejected = f"; constructive start rejected ({bad[0] if bad else 'unset values'})"
+        got = serve_all_plan(built)
+        if got is not None:
+            plan, info = got
+            x = _plan_vector(plan, solver)
+            started = solver.feasible(x)
+            fill = info["order"] == "fill"
+            how = f"a constructive plan ({info['method']}{', demand by demand' if fill else ''})"
+            if not started:
+                bad = solver.violated(x)[:1]
+                rejected = f"; constructive start rejected ({bad[0] if bad else 'unset values'})"
     if not started:
         res = solver.solve(built, options, warm_start=warm_start)
         return _with_note(res, f"single model: {reason}{rejected}")
     first_s = time.perf_counter() - t0
     how += f" at {first_s:.1f} s"
+    if plan is not None and info["method"] == "greedy" and options.time_limit_s > 0:
+        t1 = time.perf_counter()  # the local search, once the first plan is counted
+        closed = plan.improve(min(5.0, 0.1 * options.time_limit_s))
+        if closed:
+            x1 = _plan_vector(plan, solver)
+            if solver.feasible(x1) and solver._cost @ x1 <= solver._cost @ x:
+                x = x1
+                how += (f", {closed} spaces closed by a local search "
+                        f"({time.perf_counter() - t1:.1f} s)")
     lp_bound = lp = None
     search = built.options.objective == "min_distance" and options.time_limit_s > 0
     if search:
-        lp_bound, rounded, lp = _rounded_from_lp(built, solver, LP_SHARE * (
-            options.time_limit_s - (time.perf_counter() - t0)))
+        lp_bound, rounded, lp, x = _rounded_from_lp(built, solver, LP_SHARE * (
+            options.time_limit_s - (time.perf_counter() - t0)), x)
         if rounded:
             how += f"; {rounded}"
     if options.time_limit_s > 0 and not search:  # the search re-plans flows too
         t1 = time.perf_counter()
-        polished = _polish_flows(built, solver, 0.1 * options.time_limit_s)
+        x, polished = _polish_flows(built, solver, 0.1 * options.time_limit_s, x)
         if polished:
             how += f", flows re-optimised ({polished}; {time.perf_counter() - t1:.1f} s)"
-    x = np.array([v.value for v in solver._columns], dtype=float)
-    x[solver._integer] = np.round(x[solver._integer])
     if search:
         x, searched = _search(built, solver, x, options.time_limit_s
                               - (time.perf_counter() - t0), lp, lp_bound)
@@ -993,6 +1005,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                            runtime, f"Time limit (HiGHS not run: {left:.0f} s left for "
                            f"{len(solver._columns):,} columns; {note})", _version(), 0.0,
                            first_s)
+    solver.set_values(x)  # HiGHS's start
     res = solver.solve(built, options.update(time_limit_s=max(left, 1.0)), warm_start=True)
     if res.has_solution and lower is not None and (res.bound is None or lower > res.bound):
         gap = relative_gap(res.objective, lower)
@@ -1015,13 +1028,31 @@ def highs_seconds(n_columns: int) -> float:
     return BIG_MODEL_SECONDS * max(1.0, n_columns / 1e6)
 
 
-def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
-                     ) -> tuple[float | None, str, np.ndarray | None]:
+def _rounded(solver: Solver, x: np.ndarray) -> np.ndarray:
+    """``x`` with its integer columns rounded (in place)."""
+    x[solver._integer] = np.round(x[solver._integer])
+    return x
+
+
+def _plan_vector(plan, solver: Solver) -> np.ndarray:
+    """A constructive plan (:class:`siting.model.serve_start._Plan`) as a column vector,
+    integers rounded: from its values where its families hold every column, else set on
+    the variables and read back (a column it does not decide then holds the variable's
+    value, 0 if unset; the checks against every row decide)."""
+    got = plan.vector(solver)
+    if got is None:
+        plan.write()
+        return _rounded(solver, solver.held_values())
+    return _rounded(solver, got[0])
+
+
+def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float, x: np.ndarray
+                     ) -> tuple[float | None, str, np.ndarray | None, np.ndarray]:
     """For ``min_distance``: the LP relaxation (dual simplex, one thread, within
     ``time_limit``), its value a bound, and its flows rounded to a plan
-    (:func:`siting.model.serve_start.serve_all_from_flows`), kept if it is feasible and walks
-    less than the plan held (else the held plan is put back). Returns (the LP bound or
-    ``None``, what was done or "", the LP's column values or ``None``).
+    (:func:`siting.model.serve_start.rounded_plan`), kept if it is feasible and walks
+    less than the plan ``x``. Returns (the LP bound or ``None``, what was done or "", the
+    LP's column values or ``None``, the better plan).
 
     Measured on ``benchmarks/city_scale.py``'s 1,000 x 300 x 3 ``min_distance`` (0.37 M
     columns): the LP in 3.9 s at 1.55129e6, where 360 subgradient steps of the Lagrangian
@@ -1031,38 +1062,30 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float
     1,000 (1.16 M columns) the LP took 26.9 s by dual simplex (interior point had not
     finished after 8 minutes) and raised the peak memory from 2.9 to 4.7 GB, HiGHS's own
     working memory (solving on the held instance instead of a copy saved 0.08 GB)."""
-    from siting.model.serve_start import serve_all_from_flows
+    from siting.model.serve_start import rounded_plan
 
-    m = built.model
     if time_limit < 1.0:
-        return None, "", None
-    x0 = np.array([v.value for v in solver._columns], dtype=float)
-    x0[solver._integer] = np.round(x0[solver._integer])
-    before = float(solver._cost @ x0 + solver._offset)
+        return None, "", None, x
+    before = float(solver._cost @ x + solver._offset)
     t0 = time.perf_counter()
     got = solver.relax(built, time_limit, "simplex")
     if got is None:
-        return None, f"LP relaxation not solved in {time_limit:.0f} s", None
+        return None, f"LP relaxation not solved in {time_limit:.0f} s", None, x
     bound, lp = got
     lp_s = time.perf_counter() - t0
-    cols = [solver.column(v) for v in m.serve.values()]
-    flows = np.array([0.0 if c is None else lp[c] for c in cols])
-    saved = [[v.value for v in c.values()] for c in (m.build, m.gross, m.units, m.host,
-                                                     m.serve)]
-    plan = serve_all_from_flows(built, flows)
-    after = math.inf
-    if plan is not None and solver.values_feasible():
-        x1 = np.array([v.value for v in solver._columns], dtype=float)
-        x1[solver._integer] = np.round(x1[solver._integer])
-        after = float(solver._cost @ x1 + solver._offset)
+    cols = solver.pair_columns(built)
+    flows = np.where(cols >= 0, lp[np.maximum(cols, 0)], 0.0) if len(cols) else np.zeros(0)
+    plan = rounded_plan(built, flows)
+    after, x1 = math.inf, None
+    if plan is not None:
+        x1 = _plan_vector(plan, solver)
+        if solver.feasible(x1):
+            after = float(solver._cost @ x1 + solver._offset)
     if after < before:
         return bound, (f"LP relaxation {bound:.6g} in {lp_s:.1f} s, rounded: {before:.6g} -> "
-                       f"{after:.6g}"), lp
-    for c, vals in zip((m.build, m.gross, m.units, m.host, m.serve), saved):
-        for v, val in zip(c.values(), vals):
-            v.set_value(val, skip_validation=True)
+                       f"{after:.6g}"), lp, x1
     return bound, (f"LP relaxation {bound:.6g} in {lp_s:.1f} s, rounded plan "
-                   f"{'not feasible' if math.isinf(after) else f'{after:.6g}'} kept out"), lp
+                   f"{'not feasible' if math.isinf(after) else f'{after:.6g}'} kept out"), lp, x
 
 
 def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
@@ -1070,8 +1093,8 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
             ) -> tuple[np.ndarray, str]:
     """For ``min_distance``: :func:`siting.neighbourhood.improve` on the plan ``x`` with the
     time ``left`` (but ``BIG_MODEL_RESERVE``; half of it if HiGHS is to run after it, which
-    it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan, set on the
-    variables if it improved, and what was done ("" if nothing).
+    it does only on models of at most ``BIG_MODEL_COLUMNS`` columns); the plan and what was
+    done ("" if nothing).
 
     Measured (``benchmarks/city_scale.py --objective min_distance --time-limit 60``): the
     LP's bound was within 3 % of the plan this search reached in 300 s at 1,000 x 300 x 3,
@@ -1085,8 +1108,6 @@ def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
     if share < 1.0:
         return x, ""
     x, got = improve(built, solver, x, share, reference=lp, bound=bound)
-    if got.improved:  # on the variables only: a stored solution would make HiGHS re-solve
-        solver.set_values(x)  # the LP just solved (its guided first step)
     return x, got.text()
 
 
@@ -1104,46 +1125,51 @@ def _bound_share(elapsed: float, limit: float, n_columns: int) -> float:
     return max(min(share, limit - elapsed - reserve), 0.0)
 
 
-def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
-    """Re-optimise the flows of the plan held by ``built``, units fixed: one transportation
-    LP per function (demand rows equal, each host's flows within its units, the compiled
+def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float, x: np.ndarray
+                  ) -> tuple[np.ndarray, str]:
+    """Re-optimise the flows of the plan ``x``, units fixed: one transportation LP per
+    function (demand rows equal, each host's flows within its units, the compiled
     objective's cost per pair), then each host's units trimmed to what it serves (at least
     its minimum; a host serving nobody closes, a space hosting nothing too) and gross area to
-    what the units take. Kept only if the plan then satisfies every row and costs less;
-    returns what was done ("" if nothing)."""
+    what the units take. Returns the plan (the new one only if it satisfies every row and
+    costs less) and what was done ("" if nothing)."""
     m, idx = built.model, built.index
-    saved = [v.value for v in solver._columns]
-    before = _held_objective(solver)
-    col_of, cost = solver._col_of, solver._cost
-    serve = list(m.serve.values())
-    units = {h: int(round(m.units[h].value or 0)) for h in idx.hosts}
+    before = float(solver._cost @ x + solver._offset)
+    cost = solver._cost
+    pc = solver.pair_columns(built)
+    uc, hc = solver.family_columns(m.units), solver.family_columns(m.host)
+    bc, gc = solver.family_columns(m.build), solver.family_columns(m.gross)
+    host_no = {h: k for k, h in enumerate(idx.hosts)}
+    opt_no = {o: k for k, o in enumerate(idx.options)}
+    units = {h: int(round(x[uc[k]])) if uc[k] >= 0 else 0 for h, k in host_no.items()}
+    y = x.copy()
     t0 = time.perf_counter()
     solved = 0
     for f in sorted({f for _, f in idx.hosts}):
         pairs = [p for h, ps in idx.pairs_of_host.items() if h[1] == f and units[h] > 0
-                 for p in ps]
+                 for p in ps if pc[p] >= 0]
         left = time_limit - (time.perf_counter() - t0)
         if not pairs or left <= 0.05:
             continue
         keys = sorted({(idx.pair_zone[p], f) for p in pairs})
         key_no = {k: n for n, k in enumerate(keys)}
         hosts = sorted({(idx.pair_site[p], f) for p in pairs})
-        host_no = {h: n for n, h in enumerate(hosts)}
+        h_no = {h: n for n, h in enumerate(hosts)}
         n, nk = len(pairs), len(keys)
         rows = np.concatenate([[key_no[(idx.pair_zone[p], f)] for p in pairs],
-                               [nk + host_no[(idx.pair_site[p], f)] for p in pairs]])
+                               [nk + h_no[(idx.pair_site[p], f)] for p in pairs]])
         a = sp.csc_array((np.ones(2 * n), (rows, np.tile(np.arange(n), 2))),
                          shape=(nk + len(hosts), n))
         a.sort_indices()
         d = np.array([idx.demand[k] for k in keys])
         cap = np.array([units[h] for h in hosts], dtype=float)
-        c = np.array([cost[col_of[id(serve[p])]] for p in pairs])
+        cols = pc[pairs]
+        bound = np.array([idx.pair_demand[p] for p in pairs], dtype=float)
         h = quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(left))
         h.passModel(n, a.shape[0], a.nnz, int(highspy.MatrixFormat.kColwise),
-                    int(highspy.ObjSense.kMinimize), 0.0, c, np.zeros(n),
-                    np.array([idx.pair_demand[p] for p in pairs], dtype=float),
+                    int(highspy.ObjSense.kMinimize), 0.0, cost[cols], np.zeros(n), bound,
                     np.concatenate([d, np.full(len(hosts), -_INF)]),
                     np.concatenate([d, cap]), a.indptr.astype(np.int32),
                     a.indices.astype(np.int32), a.data.astype(float),
@@ -1152,17 +1178,22 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             continue
         flow = np.clip(np.asarray(h.getSolution().col_value), 0.0, None)
-        for p, v in zip(pairs, flow.tolist()):
-            serve[p].set_value(min(v, idx.pair_demand[p]), skip_validation=True)
+        y[cols] = np.minimum(flow, bound)
         solved += 1
     if not solved:
-        return ""
+        return x, ""
     # units to what each host serves, gross to what the units take
+    flows = np.where(pc >= 0, y[np.maximum(pc, 0)], 0.0).tolist() if len(pc) else []
     load = dict.fromkeys(idx.hosts, 0.0)
     for h, ps in idx.pairs_of_host.items():
-        load[h] = sum(serve[p].value or 0.0 for p in ps)
+        load[h] = sum(flows[p] for p in ps)
+
+    def put(cols: np.ndarray, k: int, value: float) -> None:
+        if cols[k] >= 0:
+            y[cols[k]] = value
+
     for j in idx.spaces:
-        opts = [o for o in idx.options_of[j] if (m.build[o].value or 0) > 0.5]
+        opts = [o for o in idx.options_of[j] if bc[opt_no[o]] >= 0 and y[bc[opt_no[o]]] > 0.5]
         if not opts:
             continue
         o, used = opts[0], 0.0
@@ -1172,31 +1203,19 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float) -> str:
                 u = 0
             elif u:
                 u = min(u, max(int(idx.units_lb[hh]), math.ceil(load[hh] - 1e-7)))
-            m.units[hh].set_value(u, skip_validation=True)
-            m.host[hh].set_value(1 if u > 0 else 0, skip_validation=True)
+            put(uc, host_no[hh], u)
+            put(hc, host_no[hh], 1 if u > 0 else 0)
             used += idx.area_per_unit[hh[1]] * u
         if used <= 0 and (m.build[o].lb or 0) < 0.5:
-            m.build[o].set_value(0, skip_validation=True)
-            m.gross[o].set_value(0.0, skip_validation=True)
+            put(bc, opt_no[o], 0)
+            put(gc, opt_no[o], 0.0)
             continue
         need = used / (idx.service_share * idx.usable[o])
-        m.gross[o].set_value(min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o]),
-                             skip_validation=True)
-    after = _held_objective(solver)
-    if not solver.values_feasible() or after >= before - 1e-9 * abs(before):
-        for v, val in zip(solver._columns, saved):
-            v.set_value(val, skip_validation=True)
-        return ""
-    return f"{solved} transportation LPs, objective {before:.6g} -> {after:.6g}"
-
-
-def _held_objective(solver: Solver) -> float:
-    """The objective of the variables' current values by the compiled cost vector (integers
-    rounded): the same number as Pyomo's ``value(m.objective)``, which walks the expression
-    tree (at 1,000 x 300 x 3, 8 s per evaluation, so the re-optimisation given 1 s took 20 s)."""
-    x = solver.held_values()
-    x[solver._integer] = np.round(x[solver._integer])
-    return float(solver._cost @ x + solver._offset)
+        put(gc, opt_no[o], min(max(need, idx.min_gross.get(o, 0.0)), idx.max_gross[o]))
+    after = float(solver._cost @ y + solver._offset)
+    if not solver.feasible(y) or after >= before - 1e-9 * abs(before):
+        return x, ""
+    return y, f"{solved} transportation LPs, objective {before:.6g} -> {after:.6g}"
 
 
 def _with_note(res: SolveResult, note: str) -> SolveResult:

@@ -107,14 +107,7 @@ class _Groups:
         for h in idx.hosts:
             by_space[space_no[h[0]]] += [m.units[h], m.host[h]]
         self.space_cols = [cols(vs) for vs in by_space]
-        serve = next((g for b in built.matrix_rows for g in b.groups
-                      if idx.n_pairs and len(g) == idx.n_pairs and g[0] is m.serve[0]), None)
-        if serve is not None:  # the blocks' list: its columns are cached by the solver
-            pc = solver._group_columns(serve, solver._col_of)
-        else:
-            pc = np.fromiter((-1 if (c := col(v)) is None else c for v in m.serve.values()),
-                             dtype=np.int64, count=idx.n_pairs)
-        self.pair_col = pc
+        self.pair_col = pc = solver.pair_columns(built)
         self.pair_space = np.fromiter((space_no.get(s, -1) for s in idx.pair_site),
                                       dtype=np.int64, count=idx.n_pairs)
         keys = {}

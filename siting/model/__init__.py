@@ -67,6 +67,9 @@ class BuiltModel:
     linear_sums: tuple[LinearSum, ...] = ()
     """Named sums over the pairs (``m.walk_total``, ``m.coverage_score``, ...) that the
     solver compiles from arrays (:class:`siting.model.rows.LinearSum`)."""
+    serve: list | None = None
+    """``m.serve``'s variables in pair order: the one list the blocks and the linear sums
+    share, whose held columns the solver caches (:meth:`siting.solve.Solver.pair_columns`)."""
 
     def violations(self, tol: float = 1e-6) -> list[str]:
         """Every Pyomo constraint, variable bound and matrix row that the variables' current
@@ -159,9 +162,10 @@ def _build(data: ProblemData, opts: ModelOptions, standards: Standards | None,
                 coverage_weights(idx, weight), hard=std.mode == "hard")
     add_decisions(m, idx, data, opts, std, ph)  # pins and proposals: bounds and rows
     add_money(m, idx, data, money, ph, info, scale, std.penalty, opts.tie_break)
-    add_equity(m, idx, data, opts, equity, info, floor_rows, hard=std.mode == "hard")
+    add_equity(m, idx, data, opts, equity, info, floor_rows, hard=std.mode == "hard",
+               serve=serve)
     # 4. objective
     linear_sums = add_objective(m, idx, opts, serve)
     return BuiltModel(model=m, index=idx, options=opts, standards=std, standards_index=info,
                       phasing=ph, matrix_rows=tuple(matrix_rows), money=money, data=data,
-                      equity=equity, linear_sums=tuple(linear_sums))
+                      equity=equity, linear_sums=tuple(linear_sums), serve=serve)

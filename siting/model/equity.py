@@ -160,9 +160,12 @@ def add_floor_shortfalls(info: StandardsIndex, idx: ModelIndex, data: ProblemDat
 
 def add_equity(m: pyo.ConcreteModel, idx: ModelIndex, data: ProblemData, opts: ModelOptions,
                eq: Equity | None, info: StandardsIndex,
-               floor_rows: dict[str, dict[int, float]], hard: bool) -> None:
-    """The rows of the module docstring (after the standards' variables exist)."""
-    serve = list(m.serve.values())
+               floor_rows: dict[str, dict[int, float]], hard: bool,
+               serve: list | None = None) -> None:
+    """The rows of the module docstring (after the standards' variables exist).
+    ``serve``: the list of ``m.serve``'s variables the blocks share."""
+    if serve is None and (floor_rows or opts.objective == MAX_MIN):
+        serve = list(m.serve.values())
 
     def lin(terms: dict[int, float]):
         return sum(c * serve[p] for p, c in terms.items())

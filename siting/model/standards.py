@@ -197,9 +197,7 @@ def add_standard_constraints(m: pyo.ConcreteModel, idx: ModelIndex, data: Proble
         + m.shortfall[k] >= m.requirement[k])
 
     # function minimums
-    pairs_of_zone_f: dict[tuple, list[int]] = defaultdict(list)
-    for p, (zid, f) in enumerate(zip(idx.pair_zone, idx.pair_function)):
-        pairs_of_zone_f[(zid, f)].append(p)
+    pairs_of_zone_f = idx.pairs_of_demand  # the pairs of each (community, function)
     space_street = data.spaces["street"].astype(str).to_dict()
     ex_cap = idx.existing_capacity
 
