@@ -235,7 +235,7 @@ def facility_view(built: BuiltModel, solver: Solver) -> FacilityView | str:
     demand = np.array([idx.demand[key] for key in keys], dtype=float)
     pair_i = np.array([key_no[k] for k in zip(idx.pair_zone, idx.pair_function)], dtype=int)
     pair_j = np.array([site_no[j] for j in idx.pair_site], dtype=int)
-    serve_col = np.array([col(v) for v in m.serve.values()], dtype=int)
+    serve_col = solver.pair_columns(built)
     mapped = np.concatenate([build_col, gross_col, host_col, units_col, serve_col])
     mapped = mapped[mapped >= 0]
     if len(np.unique(mapped)) != n_cols or (serve_col < 0).any():

@@ -243,20 +243,22 @@ def space_view(built: BuiltModel, solver, cost: np.ndarray, offset: float
     keys = sorted(idx.pairs_of_demand)
     demand = np.array([idx.demand[k] for k in keys], dtype=float)
     hosts = list(idx.hosts)
-    units_col = np.array([col(m.units[h]) for h in hosts])
-    host_col = np.array([col(m.host[h]) for h in hosts])
+    units_col = np.array([col(m.units[h]) for h in hosts], dtype=np.int64)
+    host_col = np.array([col(m.host[h]) for h in hosts], dtype=np.int64)
     host_cap = np.where(units_col >= 0, hi[np.maximum(units_col, 0)], 0.0)
     host_cap = np.where(host_col >= 0, np.where(hi[np.maximum(host_col, 0)] > 0.5, host_cap,
                                                 0.0), host_cap)
     fit_h = np.where(units_col >= 0, cost[np.maximum(units_col, 0)], 0.0)
-    serve_col = np.array([col(v) for v in m.serve.values()])
-    used = set(units_col.tolist()) | set(host_col.tolist()) | set(serve_col.tolist())
+    serve_col = solver.pair_columns(built)
     options = list(idx.options)
-    build_col = np.array([col(m.build[o]) for o in options])
-    gross_col = np.array([col(m.gross[o]) for o in options])
-    used |= set(build_col.tolist()) | set(gross_col.tolist())
-    used.discard(-1)
-    others = np.setdiff1d(np.arange(len(cost)), np.fromiter(used, dtype=np.int64))
+    build_col = np.array([col(m.build[o]) for o in options], dtype=np.int64)
+    gross_col = np.array([col(m.gross[o]) for o in options], dtype=np.int64)
+    # the columns of none of these families (a mask: a set of 3.1 M columns and
+    # setdiff1d took about 5 s at 20,000 x 3,000 x 3)
+    used = np.zeros(len(cost), dtype=bool)
+    for c in (units_col, host_col, serve_col, build_col, gross_col):
+        used[c[c >= 0]] = True
+    others = np.flatnonzero(~used)
     if np.any(cost[others] < 0) or np.any(lo[others] < 0):
         return "other columns with negative costs or bounds"
     for c in (serve_col, host_col, units_col, build_col, gross_col):
