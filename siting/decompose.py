@@ -949,6 +949,7 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                 x = x1
                 how += (f", {closed} spaces closed by a local search "
                         f"({time.perf_counter() - t1:.1f} s)")
+    plan = None  # the construction's lists (about 150 MB at 5,000 x 1,000 x 3) go
     lp_bound = lp = None
     search = built.options.objective == "min_distance" and options.time_limit_s > 0
     if search:

@@ -4,6 +4,8 @@ against the single model solved to optimality (tiny random cities), and the solv
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -226,6 +228,68 @@ def test_solve_structured_with_several_functions_keeps_the_optimum(min_cost_case
         assert out.bound <= res.objective + 1e-6 * abs(res.objective)
         assert not built.violations(), seed
         assert "more than one function" in out.termination
+
+
+@pytest.mark.parametrize("method", ["greedy", "nearest"])
+def test_plan_vector_is_the_plan_written_on_the_model(min_cost_cases, method):
+    """The solve takes a constructive plan as a column vector without setting it on the
+    variables: the same numbers as setting it and reading it back, column by column."""
+    from siting.model.serve_start import serve_all_plan
+
+    found = 0
+    for seed, data, _, _, _ in min_cost_cases:
+        built = build_model(data, ModelOptions(objective="min_cost"))
+        solver = Solver()
+        solver.load(built)
+        got = serve_all_plan(built, method)
+        if got is None:
+            continue
+        plan, _ = got
+        assert all(v.value is None for v in built.model.serve.values())  # nothing set
+        x, summary = plan.vector(solver)
+        assert summary == plan.write(), seed
+        assert np.array_equal(x, solver.held_values()), seed
+        assert solver.feasible(x), seed
+        found += 1
+    assert found == len(min_cost_cases)
+
+
+def test_first_plan_is_counted_before_the_local_search(monkeypatch):
+    """``min_cost``: the constructive plan is checked and counted as the first plan before
+    the drop search runs; the search's plan is kept only if no worse. (Cities of 12
+    communities and 8 spaces on which the search closes a space.)"""
+    from siting.model import serve_start
+
+    seen = []
+    improve = serve_start._Plan.improve
+
+    def spy(self, improve_s):
+        seen.append(time.perf_counter())
+        x0 = self.vector(solver)[0]
+        closed = improve(self, improve_s)
+        seen.append((float(solver._cost @ x0), closed))
+        return closed
+
+    monkeypatch.setattr(serve_start._Plan, "improve", spy)
+    closed_any = 0
+    for seed in (0, 7, 8):
+        data = _city(seed, n_zones=12, n_spaces=8)
+        res = _optimum(data, "min_cost")[0]
+        assert res.status == "optimal", seed
+        seen.clear()
+        built = build_model(data, ModelOptions(objective="min_cost"))
+        solver = Solver()
+        solver.load(built)
+        t0 = time.perf_counter()
+        out = solve_structured(built, SolverOptions(time_limit_s=20), solver=solver)
+        assert len(seen) == 2, seed
+        assert out.first_plan_s <= seen[0] - t0, seed
+        before, closed = seen[1]
+        assert out.objective <= before + 1e-6 * abs(before), seed
+        assert out.objective >= res.objective - 1e-6 * abs(res.objective), seed
+        assert not built.violations(), seed
+        closed_any += closed > 0
+    assert closed_any  # the search did something on some city
 
 
 def test_rows_that_cannot_hold_are_infeasible_not_a_traceback():
