@@ -925,9 +925,8 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     plan = info = None
     x = _rounded(solver, solver.held_values()) if started else None
     if not started:
-        got = serve_all_plan(built)
-        if got is not None:
-            plan, info = got
+        plan, info = serve_all_plan(built) or (None, None)
+        if plan is not None:
             x = _plan_vector(plan, solver)
             started = solver.feasible(x)
             fill = info["order"] == "fill"
