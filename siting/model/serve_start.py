@@ -230,7 +230,7 @@ class _Plan:
         for h, ps in idx.pairs_of_host.items():
             if h in host_no:
                 host[ps] = host_no[h]
-        dist = np.asarray(idx.pair_distance, dtype=float)
+        dist = self._dist = np.asarray(idx.pair_distance, dtype=float)
         if order == "scarcity":  # demand with the fewest spaces to go to first
             deg = np.bincount(self.pair_key, weights=host >= 0, minlength=len(self.keys))
             self.by_distance = np.lexsort((np.arange(idx.n_pairs), dist,
@@ -382,8 +382,13 @@ class _Plan:
 
     def nearest(self) -> None:
         """Every unserved demand, pairs in order of distance, to the nearest space with
-        room; a closed space opens through its channel with most usable area."""
-        for p in self.by_distance.tolist():
+        room; a closed space opens through its channel with most usable area. (Only the
+        pairs of demand left are visited: a residual only decreases here, so the others
+        would be passed over; after the greedy at 20,000 x 3,000 x 3 that is almost all of
+        3.1 M pairs.)"""
+        bd = self.by_distance
+        left = np.asarray(self.residual, dtype=float) > _EPS
+        for p in bd[left[self._pair_key[bd]]].tolist():
             q = self.pair_key[p]
             want = self.residual[q]
             if want <= _EPS:
@@ -813,10 +818,9 @@ class _Plan:
             u = units_of.get(h, 0)
             units.append(u)
             capex += idx.fitout[h[1]] * u
-        serve = (np.minimum(np.asarray(self.serve, dtype=float),
-                            np.asarray(idx.pair_demand, dtype=float)) if idx.n_pairs
-                 else np.zeros(0))
-        walk = float(np.dot(self.serve, idx.pair_distance)) if idx.n_pairs else 0.0
+        flows = np.asarray(self.serve, dtype=float)
+        serve = np.minimum(flows, np.asarray(idx.pair_demand, dtype=float))
+        walk = float(np.dot(flows, self._dist)) if idx.n_pairs else 0.0
         return ({"build": [1 if o in gross_of else 0 for o in idx.options],
                  "gross": [gross_of.get(o, 0.0) for o in idx.options],
                  "units": units, "host": [1 if u > 0 else 0 for u in units],
