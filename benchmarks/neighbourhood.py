@@ -48,12 +48,12 @@ def main() -> None:
     if serve_all_start(built) is None:
         raise SystemExit("no constructive plan")
     print(f"constructive plan in {time.perf_counter() - t0:.1f} s", flush=True)
+    x = solver.held_values()
+    x[solver._integer] = np.round(x[solver._integer])
     bound = lp = None
     if args.objective == "min_distance":
-        bound, note, lp = decompose._rounded_from_lp(built, solver, 600.0)
+        bound, note, lp, x = decompose._rounded_from_lp(built, solver, 600.0, x)
         print(note, flush=True)
-    x = np.array([v.value for v in solver._columns], dtype=float)
-    x[solver._integer] = np.round(x[solver._integer])
     start = float(solver._cost @ x + solver._offset)
     x, got = neighbourhood.improve(built, solver, x, args.seconds, reference=lp)
     if not solver.feasible(x):

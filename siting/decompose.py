@@ -59,6 +59,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
+from pyomo.common.gc_manager import PauseGC
 
 from siting import interrupt
 from siting.config import SolverOptions
@@ -900,7 +901,9 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
     """The single model, from a plan serving all demand and with a bound of its own.
 
     The plan is the held one (``warm_start``) if it satisfies every row, else
-    :func:`siting.model.serve_start.serve_all_start`'s. For ``min_distance`` the LP
+    :func:`siting.model.serve_start.serve_all_plan`'s (the first plan), improved for
+    ``min_cost`` by its drop search (kept if no worse); it is a column vector of the held
+    model until it is stored or handed to HiGHS. For ``min_distance`` the LP
     relaxation is then solved (``LP_SHARE`` of the time left): its value is the bound and
     its flows, rounded, a second plan, kept if better (:func:`_rounded_from_lp`). Otherwise
     the bound is :mod:`siting.serve_bound`'s, improved for what is left of a quarter of the
@@ -935,19 +938,21 @@ def _solve_whole(built: BuiltModel, options: SolverOptions, solver: Solver, warm
                 bad = solver.violated(x)[:1]
                 rejected = f"; constructive start rejected ({bad[0] if bad else 'unset values'})"
     if not started:
+        if x is not None:  # a rejected plan: HiGHS repairs it when it takes a start
+            solver.set_values(x)
         res = solver.solve(built, options, warm_start=warm_start)
         return _with_note(res, f"single model: {reason}{rejected}")
     first_s = time.perf_counter() - t0
     how += f" at {first_s:.1f} s"
     if plan is not None and info["method"] == "greedy" and options.time_limit_s > 0:
         t1 = time.perf_counter()  # the local search, once the first plan is counted
-        closed = plan.improve(min(5.0, 0.1 * options.time_limit_s))
-        if closed:
-            x1 = _plan_vector(plan, solver)
-            if solver.feasible(x1) and solver._cost @ x1 <= solver._cost @ x:
-                x = x1
-                how += (f", {closed} spaces closed by a local search "
-                        f"({time.perf_counter() - t1:.1f} s)")
+        with PauseGC():
+            closed = plan.improve(min(5.0, 0.1 * options.time_limit_s))
+            x1 = _plan_vector(plan, solver) if closed else None
+        if x1 is not None and solver.feasible(x1) and solver._cost @ x1 <= solver._cost @ x:
+            x = x1
+            how += (f", {closed} spaces closed by a local search "
+                    f"({time.perf_counter() - t1:.1f} s)")
     plan = None  # the construction's lists (about 150 MB at 5,000 x 1,000 x 3) go
     lp_bound = lp = None
     search = built.options.objective == "min_distance" and options.time_limit_s > 0

@@ -285,11 +285,44 @@ def test_first_plan_is_counted_before_the_local_search(monkeypatch):
         assert len(seen) == 2, seed
         assert out.first_plan_s <= seen[0] - t0, seed
         before, closed = seen[1]
-        assert out.objective <= before + 1e-6 * abs(before), seed
+        assert ("spaces closed by a local search" in out.termination) == (closed > 0), seed
+        assert out.objective <= before + solver._offset + 1e-6 * abs(before), seed
         assert out.objective >= res.objective - 1e-6 * abs(res.objective), seed
         assert not built.violations(), seed
         closed_any += closed > 0
     assert closed_any  # the search did something on some city
+
+
+def test_a_worse_plan_from_the_local_search_is_not_kept(monkeypatch):
+    """The drop search's plan replaces the first plan only if no worse: here the search is
+    made to return a feasible plan that costs more (every open space at its largest floor
+    area), and the solve keeps the first plan (its note says nothing of the search)."""
+    import siting.decompose as dec
+    from siting.model import serve_start
+
+    monkeypatch.setattr(serve_start._Plan, "improve", lambda self, s: 1)
+    vector = dec._plan_vector
+    calls = []
+
+    def worse(plan, solver):
+        x = vector(plan, solver)
+        calls.append(float(solver._cost @ x))
+        if len(calls) == 2:  # the search's plan: every open option at its largest area
+            m = plan.m
+            for o, gc in zip(plan.idx.options, solver.family_columns(m.gross)):
+                bc = solver.column(m.build[o])
+                if gc >= 0 and bc is not None and x[bc] > 0.5:
+                    x[gc] = solver._col_bounds[1][gc]
+            assert solver.feasible(x) and solver._cost @ x > calls[0]
+        return x
+
+    monkeypatch.setattr(dec, "_plan_vector", worse)
+    data = _city(0, n_zones=12, n_spaces=8)
+    built = build_model(data, ModelOptions(objective="min_cost"))
+    out = solve_structured(built, SolverOptions(time_limit_s=20), solver=Solver())
+    assert len(calls) == 2
+    assert out.has_solution and "local search" not in out.termination
+    assert not built.violations()
 
 
 def test_rows_that_cannot_hold_are_infeasible_not_a_traceback():

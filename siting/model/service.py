@@ -80,9 +80,7 @@ def demand_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, serve_all: b
     serve-all objectives), one row per demand with pairs, in the data's order; the bounds
     follow the demand parameters (``m.demand``)."""
     keys = [k for k in idx.demand if k in idx.pairs_of_demand]  # the order of the data
-    key_no = {k: n for n, k in enumerate(keys)}
-    row = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
-                      dtype=np.int64, count=idx.n_pairs)
+    row = idx.pair_rows(keys)
     demands = [m.demand[k] for k in keys]
 
     def bounds() -> tuple[np.ndarray, np.ndarray]:
@@ -124,9 +122,7 @@ def strong_assignment_rows(m: pyo.ConcreteModel, idx: ModelIndex, serve: list, h
     pairs = np.flatnonzero(has & (pdem < ub[np.maximum(pair_host, 0)]))
     pairs = pairs[np.argsort(pair_host[pairs], kind="stable")]  # host by host
     demands = list(m.demand.values())  # in the order of m.DEMANDS
-    key_no = {k: n for n, k in enumerate(m.DEMANDS)}
-    pair_key = np.fromiter((key_no[k] for k in zip(idx.pair_zone, idx.pair_function)),
-                           dtype=np.int64, count=idx.n_pairs)
+    pair_key = idx.pair_rows(list(m.DEMANDS))
     key = pair_key[pairs]
     n = len(pairs)
     var_no = np.empty(2 * n, dtype=np.int64)
