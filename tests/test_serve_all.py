@@ -66,6 +66,14 @@ def _optimum(data, objective):
     return res, built, solver
 
 
+def _loaded(data, objective="min_cost"):
+    """The model of ``data`` and a solver holding it."""
+    built = build_model(data, ModelOptions(objective=objective))
+    solver = Solver()
+    solver.load(built)
+    return built, solver
+
+
 def _cases(objective, n=8):
     out = []
     for seed in range(60):
@@ -93,9 +101,7 @@ def min_distance_cases():
 def test_start_is_feasible_and_no_better_than_the_optimum(min_cost_cases, method):
     found = 0
     for seed, data, res, _, _ in min_cost_cases:
-        built = build_model(data, ModelOptions(objective="min_cost"))
-        solver = Solver()
-        solver.load(built)
+        built, solver = _loaded(data)
         got = serve_all_start(built, method)
         if got is None:
             continue
@@ -238,9 +244,7 @@ def test_plan_vector_is_the_plan_written_on_the_model(min_cost_cases, method):
 
     found = 0
     for seed, data, _, _, _ in min_cost_cases:
-        built = build_model(data, ModelOptions(objective="min_cost"))
-        solver = Solver()
-        solver.load(built)
+        built, solver = _loaded(data)
         got = serve_all_plan(built, method)
         if got is None:
             continue
@@ -277,9 +281,7 @@ def test_first_plan_is_counted_before_the_local_search(monkeypatch):
         res = _optimum(data, "min_cost")[0]
         assert res.status == "optimal", seed
         seen.clear()
-        built = build_model(data, ModelOptions(objective="min_cost"))
-        solver = Solver()
-        solver.load(built)
+        built, solver = _loaded(data)
         t0 = time.perf_counter()
         out = solve_structured(built, SolverOptions(time_limit_s=20), solver=solver)
         assert len(seen) == 2, seed
