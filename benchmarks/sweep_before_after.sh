@@ -10,11 +10,7 @@ set -euo pipefail
 REF=${1:-cad0868}
 WORKERS=${2:-2}
 REPEATS=${3:-1}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-PY=${PYTHON:-$HERE/.venv/bin/python}
-TMP=$(mktemp -d)
-trap 'git -C "$HERE" worktree remove --force "$TMP/before" >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
-git -C "$HERE" worktree add --detach "$TMP/before" "$REF" >/dev/null 2>&1
+. "$(dirname "$0")/_before_worktree.sh"
 for r in $(seq "$REPEATS"); do
   for side in before after; do
     dir=$HERE; [ "$side" = before ] && dir=$TMP/before

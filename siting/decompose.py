@@ -1039,6 +1039,11 @@ def _rounded(solver: Solver, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _at(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``x`` at the columns ``cols``, 0 where a column is -1 (none)."""
+    return np.where(cols >= 0, x[np.maximum(cols, 0)], 0.0) if len(cols) else np.zeros(0)
+
+
 def _plan_vector(plan, solver: Solver) -> np.ndarray:
     """A constructive plan (:class:`siting.model.serve_start._Plan`) as a column vector,
     integers rounded: from its values where its families hold every column, else set on
@@ -1079,7 +1084,7 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float, x: np
     bound, lp = got
     lp_s = time.perf_counter() - t0
     cols = solver.pair_columns(built)
-    flows = np.where(cols >= 0, lp[np.maximum(cols, 0)], 0.0) if len(cols) else np.zeros(0)
+    flows = _at(lp, cols)
     plan = rounded_plan(built, flows)
     after, x1 = math.inf, None
     if plan is not None:
@@ -1188,7 +1193,7 @@ def _polish_flows(built: BuiltModel, solver: Solver, time_limit: float, x: np.nd
     if not solved:
         return x, ""
     # units to what each host serves, gross to what the units take
-    flows = np.where(pc >= 0, y[np.maximum(pc, 0)], 0.0).tolist() if len(pc) else []
+    flows = _at(y, pc).tolist()
     load = dict.fromkeys(idx.hosts, 0.0)
     for h, ps in idx.pairs_of_host.items():
         load[h] = sum(flows[p] for p in ps)
