@@ -237,8 +237,12 @@ class ModelOptions(_Strict):
     fill_existing: bool = False
     """Existing facilities must be used to exactly their capacity (spopt's predefined
     facilities that must be filled)."""
-    strong_assignment: bool = True
-    """Add serve[i,j,f] <= demand[i,f] * host[j,f] (tightens the LP relaxation)."""
+    strong_assignment: bool | None = None
+    """Add serve[i,j,f] <= demand[i,f] * host[j,f] (tightens the LP relaxation). ``None``
+    (the default): where they pay, :func:`siting.model.service.strong_rows` — always for
+    the objectives that pay fixed costs (``min_cost``, ``min_lifecycle_cost``), else for
+    models of at most 20,000 community-site-function pairs (above that the rows double
+    the root LP that HiGHS spends its time and memory on)."""
     tie_break: float = Field(1e-4, ge=0)
     """Weight of the secondary objective (cost or distance), scaled so the secondary term over its
     whole range is worth ``tie_break`` of the primary's unit. See ``siting.model.objective``."""

@@ -10,6 +10,35 @@ from siting.model.rows import MatrixRows
 from siting.model.sets import ModelIndex
 
 SERVE_ALL_OBJECTIVES = ("min_cost", "min_distance", "min_lifecycle_cost")
+FIXED_COST_OBJECTIVES = ("min_cost", "min_lifecycle_cost")
+STRONG_ROWS_MAX_PAIRS = 20_000
+"""Above this many pairs the rows ``service_if_hosted`` are left out by default
+(:func:`strong_rows`)."""
+
+
+def strong_rows(opts: ModelOptions, n_pairs: int) -> bool:
+    """Whether the model gets the rows ``service_if_hosted`` (serve <= demand x host):
+    ``opts.strong_assignment`` if set, else always for an objective that pays fixed costs
+    (the facility-location case they are known for), else only up to
+    ``STRONG_ROWS_MAX_PAIRS`` pairs.
+
+    They add one row per pair, so at city scale they double the LP HiGHS solves at the
+    root, where the whole solve goes. Measured side by side with and without them on
+    ``benchmarks/city_scale.py`` (2026-12-07, one run each; the same plans or better):
+    max coverage at 5,000 x 1,000 x 10 functions (518 k columns, 472 k rows -> 75 k)
+    45.0 s -> 26.9 s, peak 2,944 -> 2,179 MB (HiGHS alone on the written model, one
+    thread: 1,684 -> 1,067 MB); 5,000 x 1,000 x 3 9.3 -> 4.5 s, 1,048 -> 801 MB; 20,000 x
+    3,000 x 3 9.0 -> 8.2 s, 1,751 -> 1,258 MB; 1,000 x 300 x 10 7.0 -> 4.4 s; 1,000 x 300 x 3
+    both at the 120 s limit with a 0.40 % gap. ``min_distance`` at 5,000 x 1,000 x 3: the
+    LP relaxation 20 s -> 7.5 s and 2.4 % weaker, the neighbourhood search that follows
+    it twice as many moves: the plan 1.11e7-1.15e7 -> 1.04e7, peak 4.3 -> 2.7 GB. The
+    max-min objective at 5,000 x 1,000 reached the same minimum in half the time. On
+    the demo (6,219 pairs), by contrast, the rows are as often faster as slower over the
+    16 shipped scenarios and faster for the max-min one (6.0 s against 9.5 s): small
+    models are left as they were."""
+    if opts.strong_assignment is not None:
+        return opts.strong_assignment
+    return opts.objective in FIXED_COST_OBJECTIVES or n_pairs <= STRONG_ROWS_MAX_PAIRS
 
 
 def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOptions,
@@ -32,7 +61,8 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
         \qquad (\texttt{service\_single\_source}, \text{if } \texttt{single\_source})
 
         \mathrm{serve}_{ijf} \le d_{if}\,\mathrm{host}_{jf}
-        \qquad (\texttt{service\_if\_hosted}, \text{if } \texttt{strong\_assignment})
+        \qquad (\texttt{service\_if\_hosted}, \text{if } \texttt{strong\_assignment},
+        :func:`strong_rows`)
 
     Walking limits are enforced by construction: a pair exists only if the walk from zone i
     to site j is within f's limit. The last family is the disaggregated "assignment bounded by
@@ -69,7 +99,7 @@ def add_service_constraints(m: pyo.ConcreteModel, idx: ModelIndex, opts: ModelOp
             m.PAIRS, rule=lambda m, p: m.serve[p] == m.demand[idx.pair_zone[p],
                                                               idx.pair_function[p]]
             * m.assign[p])
-    if opts.strong_assignment:
+    if strong_rows(opts, idx.n_pairs):
         blocks.append(strong_assignment_rows(m, idx, serve, hosts_with_pairs, pair_host))
     return blocks
 

@@ -214,7 +214,7 @@ def test_changed_coefficients_reach_highs_also_when_the_sparsity_changes(fmt):
 def test_one_solver_for_two_models_then_a_demand_update():
     """A solver keeps nothing of a previous model (its matrix-row blocks included)."""
     data = random_instance(37, 3, 5, 2)
-    first = build_model(data, ModelOptions(budget=200_000))
+    first = build_model(data, ModelOptions(budget=200_000, strong_assignment=True))
     second = build_model(data, ModelOptions(budget=200_000, strong_assignment=False))
     names = [{b.name for b in built.matrix_rows} for built in (first, second)]
     assert names[0] - names[1] == {"service_if_hosted"}
