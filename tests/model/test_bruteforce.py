@@ -6,6 +6,7 @@ import pytest
 from helpers import brute_force, rng, solve_tiny, tiny_problem
 
 from siting.config import ModelOptions
+from siting.model import build_model
 
 pytestmark = pytest.mark.requires_highs
 
@@ -89,3 +90,28 @@ def test_merging_zones_keeps_the_optimum_and_the_split_keeps_every_zone_within_d
                           flows["distance_m"]):
         assert reach[(z, j, f)] == pytest.approx(d)
         assert d <= limits[f]
+
+
+@pytest.mark.parametrize(("seed", "budget"), [(2, 250_000), (3, 180_000), (7, 150_000)])
+def test_without_the_per_pair_rows_the_optimum_is_the_enumerated_one(seed, budget,
+                                                                      monkeypatch):
+    """Above ``STRONG_ROWS_MAX_PAIRS`` pairs max coverage is built without the rows
+    ``service_if_hosted`` (valid inequalities, not needed for the optimum); min_cost keeps
+    them at any size; ``strong_assignment`` set by hand wins either way."""
+    from siting.model import service
+
+    data = random_instance(seed, 3 if seed != 7 else 4, 4, 2 if seed != 7 else 1)
+    names = lambda built: {b.name for b in built.matrix_rows}  # noqa: E731
+    assert "service_if_hosted" in names(build_model(data, ModelOptions(budget=budget)))
+    monkeypatch.setattr(service, "STRONG_ROWS_MAX_PAIRS", 0)
+    best_cov, _ = brute_force(data, ModelOptions(budget=budget))
+    built, res = solve_tiny(data, budget=budget, tie_break=0)
+    assert "service_if_hosted" not in names(built)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(best_cov, rel=1e-7, abs=1e-9)
+    assert "service_if_hosted" in names(build_model(data, ModelOptions(
+        budget=budget, strong_assignment=True)))
+    assert "service_if_hosted" in names(build_model(data, ModelOptions(objective="min_cost")))
+    monkeypatch.setattr(service, "STRONG_ROWS_MAX_PAIRS", 10**9)
+    assert "service_if_hosted" not in names(build_model(data, ModelOptions(
+        budget=budget, strong_assignment=False)))

@@ -200,3 +200,27 @@ def test_column_bounds_read_in_bulk_equal_the_variables_own():
     vs = list(m.f.values())
     assert _var_arrays(vs)[1].tolist() == [4.5, 4.5] == _var_arrays_slow(vs)[1].tolist()
     assert _var_arrays([])[0].shape == (0,)
+
+
+def test_the_column_index_answers_as_a_dict_would():
+    """:class:`siting.solve.ColumnIndex` (sorted arrays) against a dict of the same ids, for
+    held ids, ids in no column and an empty index; and the held model's columns through it
+    are those of the variables HiGHS holds, in order."""
+    from siting.solve import ColumnIndex
+
+    g = np.random.default_rng(5)
+    ids = g.choice(10**12, 1_000, replace=False).astype(np.int64)
+    index, as_dict = ColumnIndex(ids), {int(i): k for k, i in enumerate(ids)}
+    probe = np.concatenate([ids[::7], g.integers(0, 10**12, 300), [0, 10**12 + 5]])
+    assert index.lookup(probe).tolist() == [as_dict.get(int(i), -1) for i in probe]
+    assert [index.get(int(i)) for i in probe[:50]] == [as_dict.get(int(i)) for i in probe[:50]]
+    assert (int(ids[3]) in index) and (10**12 + 5 not in index) and len(index) == 1_000
+    empty = ColumnIndex(np.zeros(0, dtype=np.int64))
+    assert empty.lookup(probe).tolist() == [-1] * len(probe) and empty.get(1) is None
+    built = build_model(random_instance(3, 3, 4, 2), ModelOptions(budget=180_000))
+    solver = Solver()
+    solver.load(built)
+    assert solver.family_columns(solver._columns).tolist() == list(range(len(solver._columns)))
+    cols = solver.family_columns(built.model.units)
+    assert all(k < 0 or solver._columns[k] is v
+               for v, k in zip(built.model.units.values(), cols.tolist()))
