@@ -444,6 +444,16 @@ class Solver:
         vs = variables.values() if hasattr(variables, "values") else variables
         return self._col_of.of(vs)
 
+    def block_rows(self, name: str) -> np.ndarray:
+        """The held rows of the matrix block ``name`` (:mod:`siting.model.rows`), in the
+        block's order; empty if the model has no such block."""
+        offset = self._n_compiled
+        for b, _ in self._blocks:
+            if b.name == name:
+                return offset + np.arange(b.n_rows)
+            offset += b.n_rows
+        return np.zeros(0, dtype=np.int64)
+
     def pair_columns(self, built: BuiltModel) -> np.ndarray:
         """The held column of each pair's flow ``m.serve[p]`` (-1 where none), from the
         list the blocks share (:attr:`BuiltModel.serve`), whose columns the hand-over

@@ -705,3 +705,32 @@ def test_neighbourhood_search_refuses_moves_outside_the_solvers_tolerance(monkey
     x, got = nb.improve(built, solver, x0, 20.0)
     assert got.moves > 0 and solver.feasible(x), solver.violated(x)[:3]
     assert got.after <= got.before
+
+
+def test_lp_plan_with_its_hosts_fixed_first_is_feasible(min_distance_cases):
+    """The LP relaxation's hosts fixed first, then its units, then its flows
+    (:func:`siting.decompose._fixed_hosts_flows`): the plan rounded from those flows holds
+    every row and is no better than the optimum; the elastic LPs return the model's columns
+    and at least one case gives a plan."""
+    from siting.decompose import _fixed_hosts_flows, _plan_vector
+    from siting.model.serve_start import rounded_plan
+
+    found = 0
+    for seed, _, res, built, _ in min_distance_cases:
+        solver = Solver()
+        solver.load(built)
+        _, x = solver.relax(built, 30, "simplex")
+        flows = _fixed_hosts_flows(built, solver, x, time.perf_counter() + 30)
+        if flows is None:
+            continue
+        assert len(flows) == built.index.n_pairs, seed
+        assert (flows >= -1e-9).all(), seed
+        plan = rounded_plan(built, flows)
+        if plan is None:
+            continue
+        got = _plan_vector(plan, solver)
+        assert solver.feasible(got), seed
+        value = float(solver._cost @ got + solver._offset)
+        assert value >= res.objective - 1e-6 * abs(res.objective), seed
+        found += 1
+    assert found >= len(min_distance_cases) // 2
