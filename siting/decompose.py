@@ -1107,6 +1107,9 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float, x: np
     return bound, f"{text}, kept out", lp, x
 
 
+SQUEEZE_PASSES = 2
+""":func:`_fixed_hosts_flows`: how many times the LP with the hosts fixed is solved again
+after closing the hosts that took the area of demand it left unserved."""
 HOST_SHARE = 0.2
 """:func:`_fixed_hosts_flows`: a host the LP relaxation runs at this share of its minimum
 size or more is kept (1,000 x 300 x 3 ``min_distance``, the plan after both LPs: shares
@@ -1129,12 +1132,16 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     allows (else down, to its minimum at least), and the LP solved a third time for the
     flows alone. Demand rows get an elastic column at 20 x the largest cost per unit in
     both LPs, so a space squeezed by the minimum sizes leaves demand unserved for the
-    rounding's repair instead of making the LP infeasible (5,000 x 1,000 x 3: 21 units of
-    1.5 M). Measured (``benchmarks/city_scale.py --objective min_distance``): 1,000 x 300 x 3
-    the plan 1.62829e6 after both LPs (2.9 s), where the rounded LP gave 1.96548e6 and 55 s
-    of neighbourhood search from it 1.62142e6; 5,000 x 1,000 x 3 1.11122e7 (18 s) against
-    1.24384e7. ``None`` if an LP is not solved by ``deadline`` (``time.perf_counter()``) or
-    the model is not a minimisation."""
+    rounding's repair instead of making the LP infeasible (5,000 x 1,000 x 3: 21 units);
+    the hosts opened above the LP's use in the spaces such demand reaches are then closed
+    and the LP solved again (``SQUEEZE_PASSES``). Measured (``benchmarks/city_scale.py
+    --objective min_distance``): 1,000 x 300 x 3 the plan 1.62829e6 (2.8 s after the LP),
+    where the rounded LP gave 1.96548e6 and 55 s of neighbourhood search from it
+    1.62142e6; 5,000 x 1,000 x 3 1.00654e7 (21.5 s; without the passes 1.11122e7 in
+    17.1 s) against 1.24384e7. What is left above the LP's flows (8.78e6 there) is the
+    repair's: it serves the last demand with the walk only as a tie-break. ``None`` if an
+    LP is not solved by ``deadline`` (``time.perf_counter()``) or the model is not a
+    minimisation."""
     if solver._sense < 0 or solver.highs is None:
         return None
     idx, m = built.index, built.model
@@ -1170,9 +1177,23 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     for cols, values in ((hc, on), (bc, build)):
         lo[cols], hi[cols] = values, values
     rows = solver.block_rows("service_demand")
-    got = _elastic_lp(solver, lo, hi, rows, deadline)
-    if got is None:
-        return None
+    keys = [k for k in idx.demand if k in idx.pairs_of_demand]  # the block's rows
+    squeezing = (on > 0) & (units < lb - 1e-9)  # opened at its minimum over the LP's use
+    for _ in range(SQUEEZE_PASSES + 1):
+        got = _elastic_lp(solver, lo, hi, rows, deadline)
+        if got is None:
+            return None
+        got, short = got
+        # demand the fixed hosts left unserved: close the hosts opened over the LP's use
+        # in the spaces it reaches, which took the area it needed
+        spaces = {idx.pair_site[p] for r in np.flatnonzero(short > 1e-7).tolist()
+                  for p in idx.pairs_of_demand[keys[r]]}
+        close = [host_no[h] for j in spaces for h in idx.hosts_of.get(j, ())
+                 if squeezing[host_no[h]]]
+        if not close:
+            break
+        on[close], squeezing[close] = 0.0, False
+        lo[hc[close]] = hi[hc[close]] = 0.0
     u = got[uc]
     fixed = np.where(on > 0, np.maximum(np.ceil(u - 1e-9), lb), 0.0)
     fixed = np.minimum(fixed, hi[uc])
@@ -1185,14 +1206,15 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
             fixed[k] = max(math.floor(u[k] + 1e-9), lb[k])
     lo[uc], hi[uc] = fixed, fixed
     got = _elastic_lp(solver, lo, hi, rows, deadline)
-    return None if got is None else _at(got, solver.pair_columns(built))
+    return None if got is None else _at(got[0], solver.pair_columns(built))
 
 
 def _elastic_lp(solver: Solver, lower: np.ndarray, upper: np.ndarray, rows: np.ndarray,
-                deadline: float) -> np.ndarray | None:
+                deadline: float) -> tuple[np.ndarray, np.ndarray] | None:
     """The held model's LP relaxation with column bounds ``lower``, ``upper`` and an
     elastic column (cost 20 x the largest cost per unit) on each of ``rows``, by dual
-    simplex within ``deadline``: the model's column values, or ``None``."""
+    simplex within ``deadline``: (the model's column values, each elastic column's
+    value), or ``None``."""
     left = deadline - time.perf_counter()
     if left < 0.5:
         return None
@@ -1213,7 +1235,8 @@ def _elastic_lp(solver: Solver, lower: np.ndarray, upper: np.ndarray, rows: np.n
     r.run()
     if r.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return np.asarray(r.getSolution().col_value, dtype=float)[:n]
+    values = np.asarray(r.getSolution().col_value, dtype=float)
+    return values[:n], values[n:]
 
 
 def _search(built: BuiltModel, solver: Solver, x: np.ndarray, left: float,
