@@ -61,6 +61,16 @@ REPAIR_HOPS = (1, 2, 3)
 """The neighbourhoods :meth:`_Plan.repair` tries in turn (steps out from the demand left)."""
 
 REPAIR_SECONDS = 10.0
+WALK_WEIGHT = 0.02
+""":meth:`_Plan.repair` for ``min_distance``: the walk's price per unit served, at the
+neighbourhood's longest pair (serving a unit is worth 1); kept if that MIP serves all that
+is wanted, else the MIP for serving (walk under 10^-4) decides. With the walk under 10^-4
+the MIP re-plans a neighbourhood's flows and units as any far assignment: at 5,000 x
+1,000 x 3, serving the 0.53 units the LP rounding left
+(:func:`siting.decompose._fixed_hosts_flows`) added 1.19e6 to a walk of 8.86e6; at 0.005
+4.1e4, at 0.02 5.1e3, all served in each. (Holding the MIP's units and re-solving only
+its flows for the least walk did not help: the units sat far away; a second MIP for the
+least walk at the same service ran 4 minutes past its 10 s limit.)"""
 """Time limit of each of :meth:`_Plan.repair`'s MIPs (the plan is the best one found)."""
 
 TRIES_PER_SECOND = 4000
@@ -596,9 +606,19 @@ class _Plan:
             integrality = np.concatenate([np.zeros(n_x), np.ones(n_u + n_z)])
             bounds = Bounds(np.zeros(n_x + n_u + n_z),
                             np.concatenate([np.full(n_x, np.inf), ub, np.ones(n_z)]))
-            out = milp(c, integrality=integrality, bounds=bounds,
-                       constraints=LinearConstraint(sp.vstack(blocks).tocsr(), lo, hi),
-                       options={"time_limit": REPAIR_SECONDS, "disp": False})
+            constraints = LinearConstraint(sp.vstack(blocks).tocsr(), lo, hi)
+            out = None
+            if self.built.options.objective == "min_distance":  # the walk priced first
+                c_walk = c.copy()
+                c_walk[:n_x] = -1.0 + WALK_WEIGHT * dist[s_pair] / scale
+                out = milp(c_walk, integrality=integrality, bounds=bounds,
+                           constraints=constraints,
+                           options={"time_limit": REPAIR_SECONDS, "disp": False})
+                if out.x is None or out.x[:n_x].sum() < want.sum() - 1e-7 * len(keys):
+                    out = None  # it traded service for walk: serving first
+            if out is None:
+                out = milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
+                           options={"time_limit": REPAIR_SECONDS, "disp": False})
             log.info("repair, %d steps: %d demands, %d spaces, %d pairs; %s; %.6g of %.6g "
                      "served, %.6g before", h, len(keys), len(spaces), n_x, out.message,
                      -1.0 if out.x is None else out.x[:n_x].sum(), want.sum(), now.sum())
