@@ -1156,34 +1156,44 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     units, built_on = lp[uc], lp[bc]
     lb = np.array([float(idx.units_lb[h]) for h in hosts])
     area = np.array([float(idx.area_per_unit[f]) for _, f in hosts])
-    on = np.zeros(len(hosts))
-    build = np.zeros(len(options))
+    lo, hi = solver._col_bounds
+    lo, hi = lo.copy(), hi.copy()
+    pinned_host, pinned_build = lo[hc] > 0.5, lo[bc] > 0.5  # pins: kept open
+    on = pinned_host.astype(float)
+    build = np.full(len(options), -1.0)  # -1: left as it is (a space with no host fixed)
     room = np.zeros(len(hosts))  # the usable area of each host's space, chosen channel
     for j, hs in idx.hosts_of.items():
         ks = [host_no[h] for h in hs]
-        o = max(idx.options_of[j], key=lambda o: (built_on[opt_no[o]], -opt_no[o]))
+        ours = idx.options_of[j]
+        pinned = [o for o in ours if pinned_build[opt_no[o]]]
+        o = pinned[0] if pinned else max(ours, key=lambda o: (built_on[opt_no[o]], -opt_no[o]))
         cap = idx.service_share * idx.usable[o] * idx.max_gross[o]
         room[ks] = cap
-        used = 0.0
+        used = float(area[ks] @ (on[ks] * lb[ks]))
         for k in sorted(ks, key=lambda k: (-units[k], k)):
-            if units[k] > 1e-6 and units[k] >= HOST_SHARE * lb[k] \
+            if on[k] == 0 and units[k] > 1e-6 and units[k] >= HOST_SHARE * lb[k] \
                     and used + area[k] * lb[k] <= cap + 1e-9:
                 on[k] = 1.0
                 used += area[k] * lb[k]
         if on[ks].any():
-            build[opt_no[o]] = 1.0
-    lo, hi = solver._col_bounds
-    lo, hi = lo.copy(), hi.copy()
-    for cols, values in ((hc, on), (bc, build)):
-        lo[cols], hi[cols] = values, values
+            for q in ours:
+                build[opt_no[q]] = 1.0 if q == o else 0.0
+    fix = build >= 0
+    lo[hc], hi[hc] = np.clip(on, lo[hc], hi[hc]), np.clip(on, lo[hc], hi[hc])
+    lo[bc[fix]] = hi[bc[fix]] = np.clip(build[fix], lo[bc[fix]], hi[bc[fix]])
     rows = solver.block_rows("service_demand")
-    keys = [k for k in idx.demand if k in idx.pairs_of_demand]  # the block's rows
-    squeezing = (on > 0) & (units < lb - 1e-9)  # opened at its minimum over the LP's use
-    for _ in range(SQUEEZE_PASSES + 1):
+    block = next((b for b in built.matrix_rows if b.name == "service_demand"), None)
+    keys = list(block.keys) if block is not None and block.keys is not None else []
+    if len(keys) != len(rows):
+        return None
+    squeezing = (on > 0) & (units < lb - 1e-9) & ~pinned_host  # opened over the LP's use
+    for n_pass in range(SQUEEZE_PASSES + 1):
         got = _elastic_lp(solver, lo, hi, rows, deadline)
         if got is None:
             return None
         got, short = got
+        if n_pass == SQUEEZE_PASSES:
+            break
         # demand the fixed hosts left unserved: close the hosts opened over the LP's use
         # in the spaces it reaches, which took the area it needed
         spaces = {idx.pair_site[p] for r in np.flatnonzero(short > 1e-7).tolist()
@@ -1195,15 +1205,16 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
         on[close], squeezing[close] = 0.0, False
         lo[hc[close]] = hi[hc[close]] = 0.0
     u = got[uc]
-    fixed = np.where(on > 0, np.maximum(np.ceil(u - 1e-9), lb), 0.0)
+    fixed = np.where(on > 0, np.maximum(np.ceil(u - 1e-6), lb), 0.0)
     fixed = np.minimum(fixed, hi[uc])
     for hs in idx.hosts_of.values():
         ks = [host_no[h] for h in hs if on[host_no[h]] > 0]
         # the smallest fractions give way first, down to the minimum size
-        for k in sorted(ks, key=lambda k: (u[k] - math.floor(u[k] + 1e-9), k)):
+        for k in sorted(ks, key=lambda k: (u[k] - math.floor(u[k] + 1e-6), k)):
             if float(area[ks] @ fixed[ks]) <= room[k] + 1e-9:
                 break
-            fixed[k] = max(math.floor(u[k] + 1e-9), lb[k])
+            fixed[k] = max(math.floor(u[k] + 1e-6), lb[k])
+    fixed = np.clip(fixed, lo[uc], hi[uc])
     lo[uc], hi[uc] = fixed, fixed
     got = _elastic_lp(solver, lo, hi, rows, deadline)
     return None if got is None else _at(got[0], solver.pair_columns(built))

@@ -756,3 +756,31 @@ def test_min_distance_repair_prices_the_walk_and_still_serves_all(min_distance_c
             assert solver.values_feasible() and not built.violations(), (weight, seed)
             walk = pyo.value(built.model.objective)
             assert walk >= res.objective - 1e-6 * abs(res.objective), (weight, seed)
+
+
+def test_fixed_hosts_keep_a_space_pinned_open(min_distance_cases):
+    """Spaces pinned open (a channel's lower bound 1; every space by a row): the LP with
+    the hosts fixed keeps the pins (before, a pinned space whose hosts the LP barely used
+    was closed and the LP was infeasible) and gives flows within each demand. (The
+    rounding leaves pinned models to the pins' own starts: ``rounded_plan`` returns
+    ``None`` for them.)"""
+    from siting.decompose import _fixed_hosts_flows
+
+    for seed, data, _, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance"))
+        idx = built.index
+        j = next(j for j in idx.spaces if j in idx.hosts_of)
+        built.model.build[idx.options_of[j][0]].setlb(1)  # a pin as a bound
+        m = built.model  # and every space pinned open as a row, as `decisions: open` does
+        options_of = idx.options_of
+        m.pinned_open = pyo.Constraint(
+            [j for j in idx.spaces if j in idx.hosts_of],
+            rule=lambda m, j, of=options_of: sum(m.build[o] for o in of[j]) >= 1)
+        solver = Solver()
+        solver.load(built)
+        _, x = solver.relax(built, 30, "simplex")
+        flows = _fixed_hosts_flows(built, solver, x, time.perf_counter() + 30)
+        assert flows is not None, seed
+        assert (flows >= -1e-9).all(), seed
+        for key, pairs in idx.pairs_of_demand.items():
+            assert flows[pairs].sum() <= idx.demand[key] + 1e-6, (seed, key)

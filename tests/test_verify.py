@@ -219,3 +219,17 @@ def test_reprove_catches_a_plan_further_from_the_optimum_than_it_says(tmp_path, 
     assert main(["verify", str(out), "--reprove"]) == 1
     text = capsys.readouterr().out
     assert "VIOLATION [reprove] status: marked optimal" in text, text
+
+
+def test_a_default_changed_since_the_plan_is_not_a_change_of_scenario():
+    """``model.strong_assignment`` was ``True`` by default until 2026-12-07 and is ``None``
+    (automatic) since: a plan recorded under the old default is not reported as a changed
+    scenario; any other difference still is."""
+    from siting.verify.inputs import _differences
+
+    old, new = {"model": {"strong_assignment": True}}, {"model": {"strong_assignment": None}}
+    assert _differences(old, new) == []
+    assert _differences({"model": {"strong_assignment": False}}, new) == [
+        ("model.strong_assignment", False, None)]
+    assert _differences({"model": {"budget": 1.0}}, {"model": {"budget": 2.0}}) == [
+        ("model.budget", 1.0, 2.0)]

@@ -61,6 +61,8 @@ REPAIR_HOPS = (1, 2, 3)
 """The neighbourhoods :meth:`_Plan.repair` tries in turn (steps out from the demand left)."""
 
 REPAIR_SECONDS = 10.0
+"""Time limit of each of :meth:`_Plan.repair`'s MIPs (the plan is the best one found)."""
+
 WALK_WEIGHT = 0.02
 """:meth:`_Plan.repair` for ``min_distance``: the walk's price per unit served, at the
 neighbourhood's longest pair (serving a unit is worth 1); kept if that MIP serves all that
@@ -71,7 +73,6 @@ the MIP re-plans a neighbourhood's flows and units as any far assignment: at 5,0
 4.1e4, at 0.02 5.1e3, all served in each. (Holding the MIP's units and re-solving only
 its flows for the least walk did not help: the units sat far away; a second MIP for the
 least walk at the same service ran 4 minutes past its 10 s limit.)"""
-"""Time limit of each of :meth:`_Plan.repair`'s MIPs (the plan is the best one found)."""
 
 TRIES_PER_SECOND = 4000
 """Tries of the local search per second of ``improve_s`` (measured: 1,000 x 300 converges
@@ -613,7 +614,8 @@ class _Plan:
                 c_walk[:n_x] = -1.0 + WALK_WEIGHT * dist[s_pair] / scale
                 out = milp(c_walk, integrality=integrality, bounds=bounds,
                            constraints=constraints,
-                           options={"time_limit": REPAIR_SECONDS, "disp": False})
+                           options={"time_limit": REPAIR_SECONDS, "disp": False,
+                                    "mip_rel_gap": 1e-6})
                 if out.x is None or out.x[:n_x].sum() < want.sum() - 1e-7 * len(keys):
                     out = None  # it traded service for walk: serving first
             if out is None:
