@@ -784,3 +784,30 @@ def test_fixed_hosts_keep_a_space_pinned_open(min_distance_cases):
         assert (flows >= -1e-9).all(), seed
         for key, pairs in idx.pairs_of_demand.items():
             assert flows[pairs].sum() <= idx.demand[key] + 1e-6, (seed, key)
+
+
+def test_lp_with_cuts_is_a_bound_and_tighter(min_distance_cases):
+    """Built without the rows ``service_if_hosted``, the LP with those rows added where it
+    breaks them (:func:`siting.decompose._relax_with_cuts`) stays below the optimum, is
+    never below the LP without them, and is tighter on some city; with the rows built, it
+    is the plain LP."""
+    from siting.decompose import _relax_with_cuts
+
+    tighter = 0
+    for seed, data, res, _, _ in min_distance_cases:
+        built = build_model(data, ModelOptions(objective="min_distance",
+                                               strong_assignment=False))
+        solver = Solver()
+        solver.load(built)
+        weak, _ = solver.relax(built, 30, "simplex")
+        cut, x = _relax_with_cuts(built, solver, 30)
+        assert len(x) == len(solver._columns), seed
+        assert weak - 1e-7 * abs(weak) <= cut <= res.objective + 1e-6 * abs(res.objective), seed
+        tighter += cut > weak + 1e-6 * abs(weak)
+        strong = build_model(data, ModelOptions(objective="min_distance",
+                                                strong_assignment=True))
+        other = Solver()
+        other.load(strong)
+        assert _relax_with_cuts(strong, other, 30)[0] == pytest.approx(
+            other.relax(strong, 30, "simplex")[0], rel=1e-7), seed
+    assert tighter
