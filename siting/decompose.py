@@ -1131,14 +1131,7 @@ def _relax_with_cuts(built: BuiltModel, solver: Solver, time_limit: float
     solver.prepare(built)
     if solver._model is None:
         return None
-    lp = solver.highs.getLp()
-    n = lp.num_col_
-    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
-    r = quiet_highs()
-    r.setOptionValue("output_flag", False)
-    r.setOptionValue("solver", "simplex")
-    r.setOptionValue("time_limit", float(max(time_limit, 1.0)))
-    r.passModel(lp)
+    r = _lp_highs(solver, max(time_limit, 1.0))
     r.run()
     if r.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
@@ -1211,8 +1204,8 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     --objective min_distance``): 1,000 x 300 x 3 the plan 1.62829e6 (2.8 s after the LP),
     where the rounded LP gave 1.96548e6 and 55 s of neighbourhood search from it
     1.62142e6; 5,000 x 1,000 x 3 1.00654e7 (21.5 s; without the passes 1.11122e7 in
-    17.1 s) against 1.24384e7. What is left above the LP's flows (8.78e6 there) is the
-    repair's: it serves the last demand with the walk only as a tie-break. ``None`` if an
+    17.1 s) against 1.24384e7; 8.88233e6 once the repair priced the walk
+    (:data:`siting.model.serve_start.WALK_WEIGHT`). ``None`` if an
     LP is not solved by ``deadline`` (``time.perf_counter()``) or the model is not a
     minimisation."""
     if solver._sense < 0 or solver.highs is None:
@@ -1293,6 +1286,22 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     return None if got is None else _at(got[0], solver.pair_columns(built))
 
 
+def _lp_highs(solver: Solver, seconds: float, lower: np.ndarray | None = None,
+              upper: np.ndarray | None = None) -> highspy.Highs:
+    """A new HiGHS instance holding the held model's LP relaxation (column bounds ``lower``,
+    ``upper`` if given), set to solve it by dual simplex within ``seconds``."""
+    lp = solver.highs.getLp()
+    if lower is not None:
+        lp.col_lower_, lp.col_upper_ = lower.tolist(), upper.tolist()
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
+    r = quiet_highs()
+    r.setOptionValue("output_flag", False)
+    r.setOptionValue("solver", "simplex")
+    r.setOptionValue("time_limit", float(seconds))
+    r.passModel(lp)
+    return r
+
+
 def _elastic_lp(solver: Solver, lower: np.ndarray, upper: np.ndarray, rows: np.ndarray,
                 deadline: float) -> tuple[np.ndarray, np.ndarray] | None:
     """The held model's LP relaxation with column bounds ``lower``, ``upper`` and an
@@ -1302,15 +1311,8 @@ def _elastic_lp(solver: Solver, lower: np.ndarray, upper: np.ndarray, rows: np.n
     left = deadline - time.perf_counter()
     if left < 0.5:
         return None
-    lp = solver.highs.getLp()
-    n = lp.num_col_
-    lp.col_lower_, lp.col_upper_ = lower.tolist(), upper.tolist()
-    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
-    r = quiet_highs()
-    r.setOptionValue("output_flag", False)
-    r.setOptionValue("solver", "simplex")
-    r.setOptionValue("time_limit", float(left))
-    r.passModel(lp)
+    r = _lp_highs(solver, left, lower, upper)
+    n = len(lower)
     k = len(rows)
     if k:
         penalty = 20.0 * max(float(np.abs(solver._cost).max()), 1e-9)
