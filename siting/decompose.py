@@ -63,6 +63,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from siting import interrupt
 from siting.config import SolverOptions
+from siting.covers import AreaCovers
 from siting.heuristics import greedy_open, interchange, round_and_repair
 from siting.model import SERVE_ALL_OBJECTIVES, BuiltModel
 from siting.solve import (
@@ -1107,26 +1108,34 @@ def _rounded_from_lp(built: BuiltModel, solver: Solver, time_limit: float, x: np
     return bound, f"{text}, kept out", lp, x
 
 
-CUT_ROUNDS = 2
-""":func:`_relax_with_cuts`: rounds of ``serve <= demand x host`` rows added to the LP."""
+CUT_ROUNDS = 4
+""":func:`_relax_with_cuts`: rounds of rows added to the LP (it stops earlier when the LP
+breaks none; 5,000 x 1,000 x 3 ``min_distance``: 8.32669e6 after 2 rounds, 8.32725e6
+after 3 and 4)."""
 
 
 def _relax_with_cuts(built: BuiltModel, solver: Solver, time_limit: float
                      ) -> tuple[float, np.ndarray] | None:
     r"""The held model's LP relaxation by dual simplex within ``time_limit`` (as
-    :meth:`Solver.relax`), then, when the model was built without the rows
-    ``service_if_hosted`` (:func:`siting.model.service.strong_rows`), those rows added
-    only where the LP breaks them: for each host the LP opens fractionally, one row
-    :math:`\mathrm{serve}_p \le U_p\,\mathrm{host}_{jf}` per pair it serves (:math:`U_p`
-    the flow's upper bound, its demand: valid, as a flow needs its host open), solved
-    again from the last basis, ``CUT_ROUNDS`` times at most. Returns (the LP's value, a
-    bound of the MIP; its column values) or ``None`` if the first LP is not solved.
+    :meth:`Solver.relax`), then valid rows added where the LP breaks them and the LP
+    solved again from the last basis, ``CUT_ROUNDS`` times at most:
 
-    Measured on ``benchmarks/city_scale.py --objective min_distance`` (the LP without the
-    rows, then with them): 5,000 x 1,000 x 3 7.93438e6 in 8.9 s, then 16,969 rows for
-    12,867 fractional hosts, 8.13263e6 in 2.6 s more (the LP with all 1.16 M rows:
-    8.13278e6 in about 20 s); 1,000 x 300 x 3 1.53341e6 in 1.8 s, then 3,422 rows,
-    1.55119e6 in 0.5 s (all rows: 1.55129e6, 3.9 s)."""
+    * when the model was built without the rows ``service_if_hosted``
+      (:func:`siting.model.service.strong_rows`), those rows for each host the LP opens
+      fractionally, one :math:`\mathrm{serve}_p \le U_p\,\mathrm{host}_{jf}` per pair it
+      serves (:math:`U_p` the flow's upper bound, its demand: valid, as a flow needs its
+      host open);
+    * the cover rows on minimum sizes of :mod:`siting.covers` (a space cannot host
+      functions whose minimum sizes do not fit its area together).
+
+    Returns (the LP's value, a bound of the MIP; its column values) or ``None`` if the
+    first LP is not solved.
+
+    Measured on ``benchmarks/city_scale.py --objective min_distance``: 5,000 x 1,000 x 3
+    7.93438e6 in 8.9 s without either; the first rows alone gave 8.13263e6 in 2.6 s more
+    (the LP with all 1.16 M rows: 8.13278e6 in about 20 s), both 8.32725e6 (12.5-13.6 s in
+    all); 1,000 x 300 x 3 1.53341e6 in 1.8 s, the first rows alone 1.55119e6 in 0.5 s
+    more, both (see the README)."""
     t0 = time.perf_counter()
     solver.prepare(built)
     if solver._model is None:
@@ -1137,33 +1146,29 @@ def _relax_with_cuts(built: BuiltModel, solver: Solver, time_limit: float
         return None
     value = float(r.getInfo().objective_function_value)
     x = np.asarray(r.getSolution().col_value, dtype=float)
-    if len(solver.block_rows("service_if_hosted")) or built.serve is None:
-        return value, x
     idx, m = built.index, built.model
+    covers = AreaCovers(built, solver)
+    pair_cuts = not len(solver.block_rows("service_if_hosted")) and built.serve is not None
+    if not pair_cuts and not len(covers):
+        return value, x
     hosts = [h for h in idx.hosts if h in idx.pairs_of_host]
     hc = solver.family_columns([m.host[h] for h in hosts])
     pc = solver.pair_columns(built)
     upper = solver._col_bounds[1]
     for _ in range(CUT_ROUNDS):
         left = t0 + time_limit - time.perf_counter()
-        hv = _at(x, hc)
-        frac = np.flatnonzero((hc >= 0) & (hv > 1e-6) & (hv < 1 - 1e-6))
-        if left < 0.5 or not len(frac):
+        if left < 0.5:
             break
-        pairs = np.concatenate([np.asarray(idx.pairs_of_host[hosts[k]], dtype=np.int64)
-                                for k in frac.tolist()])
-        owner = np.repeat(hc[frac], [len(idx.pairs_of_host[hosts[k]]) for k in frac.tolist()])
-        keep = (pc[pairs] >= 0) & (_at(x, pc[pairs]) > 1e-9)
-        cols, owner = pc[pairs[keep]], owner[keep]
-        k = len(cols)
-        if not k:
+        added = 0
+        if pair_cuts:
+            added += _add_pair_cuts(r, idx, hosts, hc, pc, upper, x)
+        starts, index, coef = covers.separate(x)
+        if len(starts):
+            k = len(starts)
+            r.addRows(k, np.full(k, -_INF), np.zeros(k), len(index), starts, index, coef)
+            added += k
+        if not added:
             break
-        index = np.empty(2 * k, dtype=np.int32)
-        index[0::2], index[1::2] = cols, owner
-        coef = np.empty(2 * k)
-        coef[0::2], coef[1::2] = 1.0, -upper[cols]
-        r.addRows(k, np.full(k, -_INF), np.zeros(k), 2 * k,
-                  np.arange(0, 2 * k, 2, dtype=np.int32), index, coef)
         r.setOptionValue("time_limit", float(left))
         r.run()
         if r.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -1171,6 +1176,31 @@ def _relax_with_cuts(built: BuiltModel, solver: Solver, time_limit: float
         value = float(r.getInfo().objective_function_value)
         x = np.asarray(r.getSolution().col_value, dtype=float)
     return value, x
+
+
+def _add_pair_cuts(r: highspy.Highs, idx, hosts: list, hc: np.ndarray, pc: np.ndarray,
+                   upper: np.ndarray, x: np.ndarray) -> int:
+    """:func:`_relax_with_cuts`'s rows ``serve <= U x host`` for the pairs that the hosts the
+    LP ``x`` opens fractionally serve, added to ``r``; how many."""
+    hv = _at(x, hc)
+    frac = np.flatnonzero((hc >= 0) & (hv > 1e-6) & (hv < 1 - 1e-6))
+    if not len(frac):
+        return 0
+    pairs = np.concatenate([np.asarray(idx.pairs_of_host[hosts[k]], dtype=np.int64)
+                            for k in frac.tolist()])
+    owner = np.repeat(hc[frac], [len(idx.pairs_of_host[hosts[k]]) for k in frac.tolist()])
+    keep = (pc[pairs] >= 0) & (_at(x, pc[pairs]) > 1e-9)
+    cols, owner = pc[pairs[keep]], owner[keep]
+    k = len(cols)
+    if not k:
+        return 0
+    index = np.empty(2 * k, dtype=np.int32)
+    index[0::2], index[1::2] = cols, owner
+    coef = np.empty(2 * k)
+    coef[0::2], coef[1::2] = 1.0, -upper[cols]
+    r.addRows(k, np.full(k, -_INF), np.zeros(k), 2 * k,
+              np.arange(0, 2 * k, 2, dtype=np.int32), index, coef)
+    return k
 
 
 SQUEEZE_PASSES = 2

@@ -811,3 +811,63 @@ def test_lp_with_cuts_is_a_bound_and_tighter(min_distance_cases):
         assert _relax_with_cuts(strong, other, 30)[0] == pytest.approx(
             other.relax(strong, 30, "simplex")[0], rel=1e-7), seed
     assert tighter
+
+
+def _cover_city(seed: int):
+    """:func:`_city` with minimum sizes near a space's usable area (care 120 m², meal 90 m²
+    against spaces of 180-600 m² floor area): many spaces fit one function's minimum but
+    not both."""
+    import dataclasses
+
+    data = _city(seed, n_zones=8, n_spaces=6)
+    fn, sp = data.functions.copy(), data.spaces.copy()
+    fn.loc["care", "min_units"], fn.loc["meal", "min_units"] = 15, 30
+    fn.loc["care", "max_units"], fn.loc["meal", "max_units"] = 40, 120
+    sp["floor_area_m2"] *= 1.5
+    sp["buildable_area_m2"] *= 1.5
+    return dataclasses.replace(data, functions=fn, spaces=sp)
+
+
+def test_area_covers_keep_the_optimum_and_tighten_the_lp():
+    """The cover rows on minimum sizes (:mod:`siting.covers`): all of them added to the MIP
+    leave its optimum unchanged (valid), the optimum breaks none, and the LP with them
+    (:func:`siting.decompose._relax_with_cuts`) lies between the LP without them and the
+    optimum, tighter on some city."""
+    import highspy
+
+    from siting.covers import AreaCovers
+    from siting.decompose import _INF, _relax_with_cuts
+
+    cases = tighter = 0
+    for seed in range(40):
+        data = _cover_city(seed)
+        res, built, solver = _optimum(data, "min_distance")
+        if res.status != "optimal":
+            continue
+        covers = AreaCovers(built, solver)
+        if not len(covers):
+            continue
+        cases += 1
+        x = solver.held_values()
+        assert len(covers.separate(x)[0]) == 0, seed  # the optimum breaks none
+        m = built.model
+        every = np.zeros(len(solver._columns))
+        every[solver.family_columns(list(m.host.values()))] = 1.0  # every set, no channel
+        starts, index, coef = covers.separate(every)
+        assert len(starts), seed
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.passModel(solver.highs.getLp())
+        k = len(starts)
+        h.addRows(k, np.full(k, -_INF), np.zeros(k), len(index), starts, index, coef)
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.run()
+        assert h.getInfo().objective_function_value == pytest.approx(
+            res.objective, rel=1e-7), seed
+        weak, _ = solver.relax(built, 30, "simplex")
+        cut, _ = _relax_with_cuts(built, solver, 30)
+        assert weak - 1e-7 * abs(weak) <= cut <= res.objective * (1 + 1e-7), seed
+        tighter += cut > weak * (1 + 1e-6)
+        if cases == 5:
+            break
+    assert cases == 5 and tighter
