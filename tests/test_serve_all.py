@@ -800,7 +800,7 @@ def test_lp_with_cuts_is_a_bound_and_tighter(min_distance_cases):
         solver = Solver()
         solver.load(built)
         weak, _ = solver.relax(built, 30, "simplex")
-        cut, x = _relax_with_cuts(built, solver, 30)
+        cut, x, _ = _relax_with_cuts(built, solver, 30)
         assert len(x) == len(solver._columns), seed
         assert weak - 1e-7 * abs(weak) <= cut <= res.objective + 1e-6 * abs(res.objective), seed
         tighter += cut > weak + 1e-6 * abs(weak)
@@ -865,7 +865,7 @@ def test_area_covers_keep_the_optimum_and_tighten_the_lp():
         assert h.getInfo().objective_function_value == pytest.approx(
             res.objective, rel=1e-7), seed
         weak, _ = solver.relax(built, 30, "simplex")
-        cut, _ = _relax_with_cuts(built, solver, 30)
+        cut, _, _ = _relax_with_cuts(built, solver, 30)
         assert weak - 1e-7 * abs(weak) <= cut <= res.objective * (1 + 1e-7), seed
         tighter += cut > weak * (1 + 1e-6)
         if cases == 5:
