@@ -871,3 +871,42 @@ def test_area_covers_keep_the_optimum_and_tighten_the_lp():
         if cases == 5:
             break
     assert cases == 5 and tighter
+
+
+def test_lp_from_the_nearest_flows_prices_in_the_rest(min_distance_cases, monkeypatch):
+    """:func:`siting.decompose._relax_with_cuts` starts from each demand's nearest flows
+    and frees the others whose reduced cost pays: without cut rows its value is the whole
+    LP's; and the bound taken from the restricted LP alone (its value plus the held columns'
+    negative reduced costs at their upper bounds) never exceeds the whole LP's value, while
+    the restricted LP's own value does where a held flow pays."""
+    import itertools
+
+    import highspy
+
+    import siting.decompose as dec
+
+    corrected = infeasible = 0
+    for (seed, data, res, _, _), nearest in itertools.product(min_distance_cases, (1, 2)):
+        monkeypatch.setattr(dec, "NEAREST_PAIRS", nearest)  # 1: some start infeasible
+        built, solver = _loaded(data, "min_distance")
+        whole, _ = solver.relax(built, 30, "simplex")
+        out = dec._far_pair_columns(built, solver)
+        assert len(out), seed
+        monkeypatch.setattr(dec, "CUT_ROUNDS", 0)
+        value, x, _ = dec._relax_with_cuts(built, solver, 30)
+        assert value == pytest.approx(whole, rel=1e-7), seed
+        assert (x >= solver._col_bounds[0] - 1e-9).all(), seed
+        r = dec._lp_highs(solver, 30)
+        r.changeColsBounds(len(out), out, np.zeros(len(out)), np.zeros(len(out)))
+        r.run()
+        if r.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            infeasible += 1  # the nearest sites cannot hold the demand: the whole LP above
+            continue
+        restricted = r.getInfo().objective_function_value
+        bound, _, held, freed = dec._priced(r, out, solver._col_bounds[1])
+        assert bound <= whole * (1 + 1e-9) + 1e-9, seed
+        assert restricted >= whole * (1 - 1e-9) - 1e-9, seed
+        if freed:
+            corrected += 1
+            assert bound < restricted and len(held) == len(out) - freed, seed
+    assert corrected and infeasible
