@@ -1198,8 +1198,8 @@ flows priced in, 7.93438e6 = the whole LP's value in 3.7 s in all, against 10.3 
 
 def _far_pair_columns(built: BuiltModel, solver: Solver) -> np.ndarray:
     """The flow columns of each demand beyond its :data:`NEAREST_PAIRS` cheapest (by the
-    objective's cost) whose lower bound is 0, as int32 column numbers; none for a maximisation (the pricing of
-    :func:`_priced` is written for a minimisation)."""
+    objective's cost) whose lower bound is 0, as int32 column numbers; none for a
+    maximisation (the pricing of :func:`_priced` is written for a minimisation)."""
     block = next((b for b in built.matrix_rows if b.name == "service_demand"), None)
     pc = solver.pair_columns(built)
     if solver._sense < 0 or block is None or len(block.var_no) != len(pc):

@@ -886,7 +886,7 @@ def test_lp_from_the_nearest_flows_prices_in_the_rest(min_distance_cases, monkey
     import siting.decompose as dec
 
     corrected = infeasible = 0
-    for (seed, data, res, _, _), nearest in itertools.product(min_distance_cases, (1, 2)):
+    for (seed, data, _, _, _), nearest in itertools.product(min_distance_cases, (1, 2)):
         monkeypatch.setattr(dec, "NEAREST_PAIRS", nearest)  # 1: some start infeasible
         built, solver = _loaded(data, "min_distance")
         whole, _ = solver.relax(built, 30, "simplex")
