@@ -910,3 +910,79 @@ def test_lp_from_the_nearest_flows_prices_in_the_rest(min_distance_cases, monkey
             corrected += 1
             assert bound < restricted and len(held) == len(out) - freed, seed
     assert corrected and infeasible
+
+
+def _lagrangian_mip(solver, rows: np.ndarray, lam_rows: np.ndarray):
+    """The Lagrangian relaxation of the held model's demand rows ``rows`` (multipliers
+    ``lam_rows``) as a HiGHS MIP, every other row kept, and the rows' demands (its value
+    plus ``lam_rows @ demand`` is the relaxation's)."""
+    import highspy
+
+    lp = solver.highs.getLp()
+    lower, upper = np.array(lp.row_lower_), np.array(lp.row_upper_)
+    demand = lower[rows].copy()
+    lower[rows], upper[rows] = -highspy.kHighsInf, highspy.kHighsInf
+    lp.row_lower_, lp.row_upper_ = lower.tolist(), upper.tolist()
+    a = solver._matrix.tocsr()[rows]  # each demand row's flows
+    lp.col_cost_ = (np.array(lp.col_cost_) - a.T @ lam_rows).tolist()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.passModel(lp)
+    return h, demand
+
+
+def test_bound_with_minimum_sizes_lies_between_the_plain_lagrangian_and_the_optimum(
+        min_distance_cases):
+    """:mod:`siting.minsize_bound`: for the LP's duals and random multipliers around them,
+    its value is at least :mod:`siting.serve_bound`'s (which drops the minimum sizes), at
+    most the same Lagrangian relaxation solved by HiGHS as a MIP (every other row kept,
+    units continuous), and so at most the optimum; its subgradient steps end below the
+    optimum and, on cities where minimum sizes crowd each other, above the LP with every
+    cover and ``serve <= demand x host`` row."""
+    import highspy
+
+    from siting.decompose import _relax_with_cuts
+    from siting.minsize_bound import minsize_view
+    from siting.serve_bound import lagrangian_view
+
+    rng = np.random.default_rng(0)
+    above_lp = checked = 0
+    cases = [(seed, data, res) for seed, data, res, _, _ in min_distance_cases]
+    for seed in range(12):
+        data = _cover_city(seed)
+        res = _optimum(data, "min_distance")[0]
+        if res.status == "optimal":
+            cases.append((100 + seed, data, res))
+    for seed, data, res in cases:
+        built, solver = _loaded(data, "min_distance")
+        view = minsize_view(built, solver)
+        assert not isinstance(view, str), (seed, view)
+        plain = lagrangian_view(built, solver)
+        lp, _, r = _relax_with_cuts(built, solver, 30)
+        rows = solver.block_rows("service_demand")
+        duals = np.asarray(r.getSolution().row_dual)[rows]
+        block = next(b for b in built.matrix_rows if b.name == "service_demand")
+        at = {k: n for n, k in enumerate(block.keys)}
+        order = np.array([at[k] for k in sorted(built.index.pairs_of_demand)])
+        # the MIP of the relaxation: units continuous
+        units = solver.family_columns(list(built.model.units.values()))
+        for trial in range(4):
+            lam_rows = duals * rng.uniform(0.5, 1.5, len(duals)) if trial else duals
+            lam = lam_rows[order]
+            ours = view.value(lam)[0]
+            h, demand = _lagrangian_mip(solver, rows, lam_rows)
+            for c in units[units >= 0].tolist():
+                h.changeColIntegrality(c, highspy.HighsVarType.kContinuous)
+            h.run()
+            assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, seed
+            mip = h.getInfo().objective_function_value + float(lam_rows @ demand)
+            tol = 1e-6 * max(1.0, abs(res.objective))
+            assert plain.value(lam)[0] <= ours + tol, (seed, trial)
+            assert ours <= mip + tol, (seed, trial)
+            assert mip <= res.objective + tol, (seed, trial)
+            checked += 1
+        best = view.improve(res.objective, duals[order], 5.0)
+        assert best <= res.objective * (1 + 1e-9), seed
+        above_lp += best > lp * (1 + 1e-6)
+    assert checked >= 40 and above_lp
