@@ -54,13 +54,14 @@ __all__ = ["MinSizeBound", "minsize_view"]
 MAX_FUNCTIONS = 4
 """Functions a space may host for the sets to be enumerated (2^4 - 1 = 15 per space)."""
 STEP = 1.0
-PATIENCE = 50
+PATIENCE = 20
 """The subgradient schedule (Polyak steps ``STEP`` of the way to the plan's value, halved
-after ``PATIENCE`` steps without a better bound). From the LP's duals for 6 s (2026-12-08,
-``benchmarks/city_scale.py``'s cities, gain over the LP): 1,000 x 300 x 3 0.1/10 +0.84 %
-(stopped at 2.6 s), 0.3/30 +0.90 %, 0.5/50 +0.92 %, 1.0/50 +0.93 %, 2.0/50 +0.93 %; 5,000 x
-1,000 x 3 0.1/10 +1.34 %, 0.1/30 +1.26 %, 0.3/30 +1.37 %, 0.5/50 +1.34 %, 1.0/50
-+1.34-1.40 % (two runs), 1.0/100 +1.22 %, 2.0/50 +1.40 %."""
+after ``PATIENCE`` steps without a better bound). Gain over the LP from its duals in 300
+steps (about what a 60 s solve gives it at 5,000 x 1,000; 2026-12-08,
+``benchmarks/city_scale.py``'s cities), 5,000 x 1,000 x 3 / 1,000 x 300 x 3: 0.1/10 +1.31 /
++0.80 %, 0.3/30 +1.30 / +0.86 %, 0.5/20 +1.36 / +0.87 %, 1.0/20 +1.37 / +0.89 %, 1.0/50
++1.18 / +0.80 %. Given more steps 1.0/50 goes on longer (1,000 x 300: +0.93 % after 1,500
+steps, where 1.0/20 stops at +0.91 % after 774)."""
 
 
 class MinSizeBound:
