@@ -190,7 +190,6 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
         walk = np.bincount(g.pair_key, weights=flow * g.dist, minlength=g.n_keys)
         return np.maximum(walk - base, 0.0)
 
-    excess = beyond()
     n_spaces = len(g.spaces)
     col_space = np.full(len(x), -1, dtype=np.int64)  # each column's space (-1: none)
     for k, c in enumerate(g.space_cols):
@@ -209,6 +208,7 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
     while level_passes < max_passes and not clock:
         passes += 1
         level_passes += 1
+        excess = beyond()
         score = np.array([excess[np.unique(g.pair_key[g.pairs_of_space(k)])].sum()
                           for k in range(n_spaces)])
         order = np.lexsort((np.arange(n_spaces), -score))
@@ -256,8 +256,9 @@ def improve(built: BuiltModel, solver, x: np.ndarray, time_limit: float,
                                        None, "neighbourhood search")
             moved = col_space[free[np.abs(step) > 1e-12]]
             changed[moved[moved >= 0]] = moves
-            flow[on] = x[g.pair_col[on]]
-            excess = beyond()
+            # only the move's flows changed; the seeds' order is the pass's (its start)
+            mine = pairs[pc >= 0]
+            flow[mine] = x[g.pair_col[mine]]
         first = False
         if not tried_any:  # converged: larger neighbourhoods, solved more closely
             level += 1
