@@ -53,7 +53,6 @@ class AreaCovers:
 
     def __init__(self, built: BuiltModel, solver) -> None:
         idx, m = built.index, built.model
-        lo, hi = solver._col_bounds
         self.spaces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         for j, hs in idx.hosts_of.items():
             if idx.shared_of.get(j):

@@ -72,7 +72,6 @@ class MinSizeBound:
         self.v = view
         self.m = units_min  # per host
         self.fbit = host_function  # per host: the function's bit
-        self.n_functions = n_functions
         n_sp = view.n_spaces
         # each host's minimum area, by space and function (inf: the space cannot host it)
         a_host = np.zeros(len(units_min))
@@ -83,7 +82,6 @@ class MinSizeBound:
         self.min_fit[host_space, host_function] = -self.host_fit * units_min
         self.min_area = np.full((n_sp, n_functions), np.inf)
         self.min_area[host_space, host_function] = a_host * units_min
-        self.host_space = host_space
         # options by space (CSR)
         order = np.argsort(view.opt_space, kind="stable")
         self.opt_order = order
@@ -230,14 +228,14 @@ class MinSizeBound:
 
 def minsize_view(built: BuiltModel, solver) -> MinSizeBound | str:
     """The relaxation of ``built`` (held by ``solver``), or why it does not apply."""
-    view = lagrangian_view(built, solver)
-    if isinstance(view, str):
-        return view
     idx = built.index
     hosts = list(idx.hosts)
     functions = sorted({f for _, f in hosts})
     if len(functions) > MAX_FUNCTIONS:
         return f"more than {MAX_FUNCTIONS} functions"
+    view = lagrangian_view(built, solver)
+    if isinstance(view, str):
+        return view
     f_no = {f: k for k, f in enumerate(functions)}
     space_no = {j: k for k, j in enumerate(idx.spaces)}
     return MinSizeBound(view, np.array([float(idx.units_lb[h]) for h in hosts]),
