@@ -42,12 +42,11 @@ Applies where :mod:`siting.serve_bound` does, with at most :data:`MAX_FUNCTIONS`
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
 from siting.model import BuiltModel
-from siting.serve_bound import lagrangian_view
+from siting.serve_bound import lagrangian_view, polyak_ascent
 
 __all__ = ["MinSizeBound", "minsize_view"]
 
@@ -201,28 +200,13 @@ class MinSizeBound:
                 iterations: int = 100_000) -> float:
         """Subgradient steps from ``lam`` towards ``upper`` (a plan's value) for
         ``time_limit`` seconds (three steps at least); the best bound (kept in ``best``)."""
-        t0 = time.perf_counter()
-        step, stall = STEP, 0
-        a = np.zeros(len(self.v.demand))
-        np.maximum.at(a, self.v.pair_row, self.v.area)
-        for it in range(iterations):
-            if it >= 3 and time.perf_counter() - t0 > time_limit:
-                break
-            val, served = self.value(lam)
-            self.iterations += 1
-            if val > self.best:
-                self.best, self.lam, stall = val, lam.copy(), 0
-            else:
-                stall += 1
-                if stall >= PATIENCE:
-                    step, stall = step / 2, 0
-            if self.best >= upper:
-                break
-            g = self.v.demand - served
-            gg = float((g * np.sqrt(a)) @ (g * np.sqrt(a)))
-            if gg < 1e-12 or step < 1e-4:
-                break
-            lam = lam + step * max(upper - val, 1e-9 * abs(upper)) / gg * (g * a)
+        v = self.v
+        best, lam_best, steps = polyak_ascent(self.value, v.demand, v.pair_row, v.area, upper,
+                                              lam, time_limit, iterations, upper, STEP,
+                                              PATIENCE, self.best)
+        self.iterations += steps
+        if lam_best is not None:
+            self.best, self.lam = best, lam_best
         return self.best
 
 
