@@ -1286,10 +1286,15 @@ def _add_pair_cuts(r: highspy.Highs, idx, hosts: list, hc: np.ndarray, pc: np.nd
 SQUEEZE_PASSES = 2
 """:func:`_fixed_hosts_flows`: how many times the LP with the hosts fixed is solved again
 after closing the hosts that took the area of demand it left unserved."""
-HOST_SHARE = 0.2
+HOST_SHARE = 0.5
 """:func:`_fixed_hosts_flows`: a host the LP relaxation runs at this share of its minimum
-size or more is kept (1,000 x 300 x 3 ``min_distance``, the plan after both LPs: shares
-0, 0.1, 0.2, 0.3, 0.5 gave 1.64242e6, 1.63852e6, 1.62829e6, 1.63316e6, 1.73577e6)."""
+size or more is kept. Measured on ``benchmarks/city_scale.py``'s ``min_distance`` cities,
+the plan after the LPs and the rounding: with the LP of session 15 (no cover rows), 1,000 x
+300 x 3, shares 0, 0.1, 0.2, 0.3, 0.5 gave 1.64242e6, 1.63852e6, 1.62829e6, 1.63316e6,
+1.73577e6; with the cover rows (2026-12-08), shares 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0 gave
+at 5,000 x 1,000 x 3 8.85479e6, 8.81276e6, 8.75390e6, 8.74085e6, 8.75465e6, 8.84819e6,
+9.43862e6, and 0.2, 0.35, 0.5, 0.65, 0.8 at 1,000 x 300 1.62271e6, 1.61114e6, 1.61084e6,
+1.61100e6, 1.62298e6 (the covers keep the LP from opening hosts it barely uses)."""
 
 
 def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadline: float,
