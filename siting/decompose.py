@@ -1158,7 +1158,8 @@ def _relax_with_cuts(built: BuiltModel, solver: Solver, time_limit: float
     out = _far_pair_columns(built, solver)  # held at 0 until their reduced cost pays
     if len(out):
         r.changeColsBounds(len(out), out, np.zeros(len(out)), np.zeros(len(out)))
-    out = _run_held(r, out, upper, max(time_limit, 1.0), t0 + time_limit)
+    out = _run_held(r, out, upper, max(t0 + time_limit - time.perf_counter(), 1.0),
+                    t0 + time_limit)  # the time left after the set-up
     if r.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     value, x, out, priced = _priced(r, out, upper)
