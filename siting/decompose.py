@@ -1200,11 +1200,16 @@ cheapest sites only, the others held at 0 until their reduced cost says they pay
 flows priced in, 7.93438e6 = the whole LP's value in 3.7 s in all, against 10.3 s)."""
 
 
+def _demand_block(built: BuiltModel):
+    """The model's matrix block ``service_demand`` (:mod:`siting.model.rows`), or ``None``."""
+    return next((b for b in built.matrix_rows if b.name == "service_demand"), None)
+
+
 def _far_pair_columns(built: BuiltModel, solver: Solver) -> np.ndarray:
     """The flow columns of each demand beyond its :data:`NEAREST_PAIRS` cheapest (by the
     objective's cost) whose lower bound is 0, as int32 column numbers; none for a
     maximisation (the pricing of :func:`_priced` is written for a minimisation)."""
-    block = next((b for b in built.matrix_rows if b.name == "service_demand"), None)
+    block = _demand_block(built)
     pc = solver.pair_columns(built)
     if solver._sense < 0 or block is None or len(block.var_no) != len(pc):
         return np.zeros(0, dtype=np.int32)
@@ -1364,7 +1369,7 @@ def _fixed_hosts_flows(built: BuiltModel, solver: Solver, lp: np.ndarray, deadli
     lo[hc], hi[hc] = np.clip(on, lo[hc], hi[hc]), np.clip(on, lo[hc], hi[hc])
     lo[bc[fix]] = hi[bc[fix]] = np.clip(build[fix], lo[bc[fix]], hi[bc[fix]])
     rows = solver.block_rows("service_demand")
-    block = next((b for b in built.matrix_rows if b.name == "service_demand"), None)
+    block = _demand_block(built)
     keys = list(block.keys) if block is not None and block.keys is not None else []
     if len(keys) != len(rows):
         return None
@@ -1412,13 +1417,10 @@ def _run_for(r: highspy.Highs, seconds: float) -> None:
     r.run()
 
 
-def _lp_highs(solver: Solver, seconds: float, lower: np.ndarray | None = None,
-              upper: np.ndarray | None = None) -> highspy.Highs:
-    """A new HiGHS instance holding the held model's LP relaxation (column bounds ``lower``,
-    ``upper`` if given), set to solve it by dual simplex within ``seconds``."""
+def _lp_highs(solver: Solver, seconds: float) -> highspy.Highs:
+    """A new HiGHS instance holding the held model's LP relaxation, set to solve it by dual
+    simplex within ``seconds``."""
     lp = solver.highs.getLp()
-    if lower is not None:
-        lp.col_lower_, lp.col_upper_ = lower.tolist(), upper.tolist()
     lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
     r = quiet_highs()
     r.setOptionValue("output_flag", False)
@@ -1486,8 +1488,7 @@ def _minsize_bound(built: BuiltModel, solver: Solver, duals: np.ndarray, bound: 
     view = minsize_view(built, solver)
     if isinstance(view, str):
         return bound, f"no bound with minimum sizes ({view})"
-    block = next(b for b in built.matrix_rows if b.name == "service_demand")
-    at = {k: n for n, k in enumerate(block.keys)}
+    at = {k: n for n, k in enumerate(_demand_block(built).keys)}
     lam = np.array([duals[at[k]] for k in sorted(built.index.pairs_of_demand)])
     got = view.improve(upper, lam, seconds - (time.perf_counter() - t0))
     text = (f"Lagrangian bound with minimum sizes {got:.6g} after {view.iterations} steps "

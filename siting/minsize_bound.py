@@ -86,8 +86,8 @@ class MinSizeBound:
         self.opt_order = order
         self.opt_cut = np.searchsorted(view.opt_space[order], np.arange(n_sp + 1))
         self.n_opts = np.diff(self.opt_cut)
-        self.subsets = np.arange(1, 2 ** n_functions)
-        bits = (self.subsets[:, None] >> np.arange(n_functions)[None, :]) & 1
+        sets = np.arange(1, 2 ** n_functions)  # every non-empty set, as bits
+        bits = (sets[:, None] >> np.arange(n_functions)[None, :]) & 1
         self.bits = bits.astype(bool)
         # the minimum area of each set in each space: inf where a member cannot be hosted
         self.need = np.where(bits[None, :, :], self.min_area[:, None, :], 0.0).sum(axis=2)
@@ -153,9 +153,7 @@ class MinSizeBound:
         for k, bits in enumerate(self.bits):
             member = bits[fq]
             ax = np.where(member, axq, 0.0)
-            cum_a = np.cumsum(ax)
-            base = np.where(s0 > 0, cum_a[s0 - 1], 0.0)
-            prev = cum_a - base - ax  # area of the better pieces in the space
+            prev = _area_before(ax, s0)
             room = area_o - self.need[sq[piece], k]
             take = np.clip(room - prev[piece], 0.0, ax[piece])
             gain = np.bincount(opt, take * worth, minlength=n_opt)
@@ -187,9 +185,7 @@ class MinSizeBound:
         o = best_opt[sq]
         mq &= (o >= 0) & (kq > v.opt_theta[np.maximum(o, 0)])
         ax = np.where(mq, axq, 0.0)
-        cum_a = np.cumsum(ax)
-        base = np.where(s0 > 0, cum_a[s0 - 1], 0.0)
-        prev = cum_a - base - ax
+        prev = _area_before(ax, s0)
         room = np.where(o >= 0, v.opt_area[np.maximum(o, 0)]
                         - self.need[sq, np.maximum(bq, 0)], 0.0)
         take = np.clip(room - prev, 0.0, ax)
@@ -208,6 +204,13 @@ class MinSizeBound:
         if lam_best is not None:
             self.best, self.lam = best, lam_best
         return self.best
+
+
+def _area_before(ax: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """For pieces in space order (``start``: the position of each piece's space's first),
+    the area ``ax`` of the better pieces of the same space before each."""
+    cum = np.cumsum(ax)
+    return cum - np.where(start > 0, cum[start - 1], 0.0) - ax
 
 
 def minsize_view(built: BuiltModel, solver) -> MinSizeBound | str:
